@@ -1,0 +1,71 @@
+// A unit of work: core decides, records every row it wants written here, and the store applies the whole set in
+// the caller's transaction. Updates to one row are merged so each row is written once.
+import type {
+  CallRequestRow, CaseRow, ClientRow, ClockEventRow, ClockRow, ContactRow, EtaRow, FeatureRequestRow, IdentityRow,
+  ManagerRow, MessageRow, MilestoneRow, OutboxRow, PlatformIdRow, TimelineRow,
+} from './records';
+
+export interface TableRows {
+  managers: ManagerRow;
+  clients: ClientRow;
+  contacts: ContactRow;
+  identities: IdentityRow;
+  cases: CaseRow;
+  messages: MessageRow;
+  messagePlatformIds: PlatformIdRow;
+  timeline: TimelineRow;
+  slaClocks: ClockRow;
+  clockEvents: ClockEventRow;
+  etas: EtaRow;
+  milestones: MilestoneRow;
+  featureRequests: FeatureRequestRow;
+  callRequests: CallRequestRow;
+  outbox: OutboxRow;
+}
+export type TableName = keyof TableRows;
+/** Tables whose rows have a string `id` and can be updated. */
+export type UpdatableTable = 'managers' | 'clients' | 'cases' | 'slaClocks' | 'etas' | 'milestones' | 'featureRequests' | 'callRequests';
+
+export interface Insert<T extends TableName = TableName> {
+  table: T;
+  row: TableRows[T];
+}
+export interface Update<T extends UpdatableTable = UpdatableTable> {
+  table: T;
+  id: string;
+  patch: Partial<TableRows[T]>;
+}
+
+export class ChangeSet {
+  readonly inserts: Insert[] = [];
+  private readonly updateMap = new Map<string, Update>();
+
+  insert<T extends TableName>(table: T, row: TableRows[T]): TableRows[T] {
+    this.inserts.push({ table, row } as Insert);
+    return row;
+  }
+
+  update<T extends UpdatableTable>(table: T, id: string, patch: Partial<TableRows[T]>): void {
+    const pending = this.inserts.find((i) => i.table === table && (i.row as { id?: string }).id === id);
+    if (pending) {
+      Object.assign(pending.row, patch);
+      return;
+    }
+    const key = `${table}:${id}`;
+    const existing = this.updateMap.get(key);
+    if (existing) Object.assign(existing.patch, patch);
+    else this.updateMap.set(key, { table, id, patch: { ...patch } } as Update);
+  }
+
+  get updates(): Update[] {
+    return [...this.updateMap.values()];
+  }
+
+  get isEmpty(): boolean {
+    return this.inserts.length === 0 && this.updateMap.size === 0;
+  }
+
+  rows<T extends TableName>(table: T): TableRows[T][] {
+    return this.inserts.filter((i) => i.table === table).map((i) => i.row as TableRows[T]);
+  }
+}

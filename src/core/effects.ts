@@ -1,0 +1,75 @@
+// Small writers shared by intake, commands and jobs: timeline entries, client deliveries and console notices all
+// become rows in the caller's ChangeSet, so they commit (or not) with the change that caused them.
+import type { ChangeSet } from './changes';
+import type { ConsoleNotice, OutboundMessage } from './ports';
+import { randomUUID } from 'node:crypto';
+import type { CaseRow, MessageRow } from './records';
+
+export interface DeliveryPolicy {
+  /** How long an outbound message may keep retrying before it is reported as failed. */
+  clientDeadlineMs: number;
+  consoleDeadlineMs: number;
+}
+export const DEFAULT_DELIVERY: DeliveryPolicy = { clientDeadlineMs: 24 * 3600_000, consoleDeadlineMs: 24 * 3600_000 };
+
+export function addTimeline(
+  cs: ChangeSet, caseId: string, at: Date, type: string, actor: string, reason = '', data: Record<string, unknown> = {},
+): void {
+  cs.insert('timeline', { caseId, at, type, actor, reason, data });
+}
+
+export interface ClientDestination {
+  caseId: string | null;
+  channel: string;
+  conversationKey: string;
+  address: unknown;
+}
+
+export function destinationOf(c: CaseRow): ClientDestination {
+  return { caseId: c.id, channel: c.channel, conversationKey: c.conversationKey, address: c.address };
+}
+
+/** Stores the outbound message (the client's transcript is ours, never read back from a platform) and queues it. */
+export function sendToClient(
+  cs: ChangeSet, to: ClientDestination, msg: OutboundMessage, now: Date, delivery: DeliveryPolicy, managerId: string | null = null,
+): MessageRow {
+  const row = cs.insert('messages', {
+    id: randomUUID(), caseId: to.caseId, direction: 'outbound', authorKind: managerId ? 'manager' : 'system', contactId: null, managerId,
+    kind: msg.kind, text: msg.text, attachments: msg.attachments ?? [], isAutomated: !managerId,
+    channel: to.channel, conversationKey: to.conversationKey, createdAt: now,
+  });
+  cs.insert('outbox', {
+    caseId: to.caseId,
+    messageId: row.id,
+    target: 'client',
+    channel: to.channel,
+    conversationKey: to.conversationKey,
+    address: to.address,
+    payload: msg,
+    nextAttemptAt: now,
+    deadlineAt: new Date(now.getTime() + delivery.clientDeadlineMs),
+    createdAt: now,
+  });
+  return row;
+}
+
+/** Queues a notice for the manager console and keeps it on the case timeline (the console of record until Slack). */
+export function notifyConsole(cs: ChangeSet, notice: ConsoleNotice, now: Date, delivery: DeliveryPolicy): void {
+  if (notice.caseId)
+    addTimeline(cs, notice.caseId, now, 'console_notice', 'system', notice.text, {
+      notice: notice.type, managerIds: notice.managerIds, toLead: notice.toLead,
+    });
+  cs.insert('outbox', {
+    caseId: notice.caseId,
+    messageId: notice.messageId ?? null,
+    target: 'console',
+    channel: 'console',
+    // One ordering lane per case keeps a case's notices in order without serialising the whole console.
+    conversationKey: `console:${notice.caseId ?? 'global'}`,
+    address: null,
+    payload: notice,
+    nextAttemptAt: now,
+    deadlineAt: new Date(now.getTime() + delivery.consoleDeadlineMs),
+    createdAt: now,
+  });
+}

@@ -1,0 +1,204 @@
+// One inbound message, one transaction (SPEC §1–§4): dedupe, echo and automation checks, identity → contact →
+// client, find / reopen / open the case, store the message, urgency, the response clock, routing, and the
+// acknowledgement and console notice queued in the outbox.
+import { randomUUID } from 'node:crypto';
+import { ChangeSet } from './changes';
+import { parseClientCommand, runClientCommand } from './client-actions';
+import { ackText } from './compose';
+import type { Core } from './context';
+import { addTimeline, notifyConsole, sendToClient, type ClientDestination } from './effects';
+import type { Urgency } from './model';
+import type { InboundEnvelope, IntakeContext, StoreTx } from './ports';
+import type { CaseAggregate, CaseRow, ClientRow, ContactRow, MessageRow } from './records';
+import { route } from './routing';
+import { calendarFor, recomputeClock, startResponseClock } from './sla/clocks';
+import { triage } from './triage';
+
+export type IngestOutcome =
+  | { status: 'duplicate' }
+  | { status: 'echo' }
+  | { status: 'ignored'; reason: string }
+  | { status: 'command'; command: string }
+  | { status: 'stored'; caseId: string; caseNumber: number; messageId: string; opened: boolean; reopened: boolean };
+
+const DAY = 24 * 3600_000;
+
+export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOutcome> {
+  return core.store.tx(async (tx) => {
+    const now = core.clock.now();
+    const ctx = await tx.intakeContext(env, now);
+    if (ctx.duplicate) return { status: 'duplicate' } as const;
+    if (ctx.echo || env.sender.isSelf) return { status: 'echo' } as const;
+
+    const cs = new ChangeSet();
+    const { client, contact } = resolveParty(cs, core, ctx, env, now);
+    const from: ClientDestination = { caseId: ctx.openCase?.case.id ?? null, channel: env.channel, conversationKey: env.conversationKey, address: env.address };
+
+    const command = env.sender.isAutomated ? null : parseClientCommand(env.text);
+    if (command) {
+      await runClientCommand(core, tx, cs, { command, ctx, client, contact, env, from, now });
+      await tx.apply(cs);
+      return { status: 'command', command: command.name } as const;
+    }
+
+    if (env.sender.isAutomated && !ctx.openCase) {
+      await tx.apply(cs);
+      return { status: 'ignored', reason: 'automated sender and no open case' } as const;
+    }
+
+    const outcome = ctx.openCase
+      ? appendToCase(cs, core, ctx, ctx.openCase, contact, env, now)
+      : await openCase(cs, core, tx, ctx, client, contact, env, now);
+    await tx.apply(cs);
+    return outcome;
+  });
+}
+
+function resolveParty(cs: ChangeSet, core: Core, ctx: IntakeContext, env: InboundEnvelope, now: Date): { client: ClientRow; contact: ContactRow } {
+  let client = ctx.client;
+  if (!client) {
+    // SPEC §8: an unknown account is accepted and becomes a standard-tier client of the default manager.
+    const fallback = ctx.managers.find((m) => m.isDefault) ?? null;
+    client = cs.insert('clients', {
+      id: randomUUID(),
+      name: env.accountName || env.account || env.sender.name,
+      tier: 'standard',
+      managerId: fallback?.id ?? null,
+      backupManagerId: null,
+      calendarId: null,
+      policyId: null,
+      inappAccountId: env.channel === 'inapp' && env.account ? env.account : null,
+      slackChannelId: null,
+    });
+    notifyConsole(cs, {
+      type: 'new_client', caseId: null, caseNumber: null, toLead: true,
+      managerIds: fallback ? [fallback.id] : [],
+      text: `New client "${client.name}" wrote from ${env.channel}; added as standard tier${fallback ? `, assigned to ${fallback.name}` : ', unassigned'}.`,
+    }, now, core.delivery);
+  }
+  let contact = ctx.contact;
+  if (!contact) {
+    contact = cs.insert('contacts', {
+      id: randomUUID(), clientId: client.id, name: env.sender.name || env.sender.externalId,
+      email: env.sender.email ?? null, timeZone: env.sender.timeZone ?? null,
+    });
+    cs.insert('identities', { id: randomUUID(), contactId: contact.id, channel: env.channel, account: env.account, externalId: env.sender.externalId });
+  }
+  return { client, contact };
+}
+
+function storeMessage(cs: ChangeSet, caseId: string, contact: ContactRow, env: InboundEnvelope, now: Date): MessageRow {
+  const msg = cs.insert('messages', {
+    id: randomUUID(), caseId, direction: 'inbound', authorKind: 'contact', contactId: contact.id, managerId: null,
+    kind: 'text', text: env.text, attachments: env.attachments, isAutomated: env.sender.isAutomated,
+    channel: env.channel, conversationKey: env.conversationKey, createdAt: now,
+  });
+  for (const p of env.platformMessageIds)
+    cs.insert('messagePlatformIds', { messageId: msg.id, channel: env.channel, scope: p.scope, externalId: p.externalId, direction: 'inbound' });
+  return msg;
+}
+
+async function openCase(
+  cs: ChangeSet, core: Core, tx: StoreTx, ctx: IntakeContext, client: ClientRow, contact: ContactRow, env: InboundEnvelope, now: Date,
+): Promise<IngestOutcome> {
+  const reopenable =
+    ctx.lastResolved?.resolvedAt && now.getTime() - ctx.lastResolved.resolvedAt.getTime() <= ctx.policy.reopenDays * DAY ? ctx.lastResolved : null;
+  if (reopenable) return reopenCase(cs, core, ctx, reopenable, client, contact, env, now);
+
+  const t = triage(env.text, env.urgency, ctx.triage);
+  const r = route(client, ctx.managers, t.urgency, ctx.calendar, now);
+  const kase = cs.insert('cases', {
+    id: randomUUID(), number: await tx.nextCaseNumber(), clientId: client.id, contactId: contact.id, kind: 'support', status: 'open',
+    urgency: t.urgency, urgencySource: t.source, managerId: r.manager?.id ?? null, coveringForManagerId: r.coveringFor?.id ?? null,
+    channel: env.channel, conversationKey: env.conversationKey, address: env.address, subject: subjectOf(env.text),
+    openedAt: now, resolvedAt: null, etaAt: null, updatedAt: now,
+  });
+  const msg = storeMessage(cs, kase.id, contact, env, now);
+  addTimeline(cs, kase.id, now, 'opened', `contact:${contact.id}`, `first message from ${contact.name} on ${env.channel}`, { messageId: msg.id });
+  addTimeline(cs, kase.id, now, 'urgency_set', t.source === 'client' ? `contact:${contact.id}` : 'system', t.reason, { urgency: t.urgency, source: t.source });
+  addTimeline(cs, kase.id, now, 'assigned', 'system', r.reason, { managerId: r.manager?.id ?? null, coveringFor: r.coveringFor?.id ?? null });
+
+  const automated = env.sender.isAutomated;
+  const clock = automated ? null : startResponseClock(cs, { caseId: kase.id, urgency: t.urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case opened by a client message' });
+  if (!automated) acknowledge(cs, core, ctx, kase, r.manager, r.coveringFor, clock?.dueAt ?? null, contact, now, false);
+  notifyConsole(cs, {
+    type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: !r.manager,
+    managerIds: r.manager ? [r.manager.id] : [],
+    text: `New ${t.urgency} case #${kase.number} from ${contact.name} (${client.name}) on ${env.channel}.`,
+  }, now, core.delivery);
+  return { status: 'stored', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, opened: true, reopened: false };
+}
+
+function reopenCase(
+  cs: ChangeSet, core: Core, ctx: IntakeContext, kase: CaseRow, client: ClientRow, contact: ContactRow, env: InboundEnvelope, now: Date,
+): IngestOutcome {
+  const urgency = (env.urgency ?? kase.urgency) as Urgency;
+  const r = route(client, ctx.managers, urgency, ctx.calendar, now);
+  const patch = { status: 'open', resolvedAt: null, etaAt: null, urgency, managerId: r.manager?.id ?? kase.managerId, coveringForManagerId: r.coveringFor?.id ?? null, updatedAt: now };
+  Object.assign(kase, patch);
+  cs.update('cases', kase.id, patch);
+  const msg = storeMessage(cs, kase.id, contact, env, now);
+  addTimeline(cs, kase.id, now, 'reopened', `contact:${contact.id}`, `client wrote within ${ctx.policy.reopenDays} days of resolution`, { messageId: msg.id });
+  const automated = env.sender.isAutomated;
+  const clock = automated ? null : startResponseClock(cs, { caseId: kase.id, urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case reopened by a client message' });
+  if (!automated) acknowledge(cs, core, ctx, kase, r.manager, r.coveringFor, clock?.dueAt ?? null, contact, now, true);
+  notifyConsole(cs, {
+    type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: false,
+    managerIds: r.manager ? [r.manager.id] : [], text: `Case #${kase.number} reopened by ${contact.name} (${client.name}).`,
+  }, now, core.delivery);
+  return { status: 'stored', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, opened: false, reopened: true };
+}
+
+function appendToCase(
+  cs: ChangeSet, core: Core, ctx: IntakeContext, agg: CaseAggregate, contact: ContactRow, env: InboundEnvelope, now: Date,
+): IngestOutcome {
+  const kase = agg.case;
+  const msg = storeMessage(cs, kase.id, contact, env, now);
+  cs.update('cases', kase.id, { updatedAt: now });
+  let clockNote = '';
+  if (!env.sender.isAutomated) {
+    // The client's explicit choice beats the classifier but never a manager's setting (SPEC §2).
+    if (env.urgency && env.urgency !== kase.urgency && kase.urgencySource !== 'manager') {
+      cs.update('cases', kase.id, { urgency: env.urgency, urgencySource: 'client' });
+      addTimeline(cs, kase.id, now, 'urgency_set', `contact:${contact.id}`, 'chosen by the client', { urgency: env.urgency, from: kase.urgency, source: 'client' });
+      if (agg.responseClock)
+        recomputeClock(cs, agg.responseClock, { urgency: env.urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: `client set urgency ${env.urgency}` });
+      kase.urgency = env.urgency;
+    }
+    if (kase.status === 'waiting_on_client') {
+      cs.update('cases', kase.id, { status: 'open' });
+      addTimeline(cs, kase.id, now, 'resumed', `contact:${contact.id}`, 'the client answered the request for details');
+      startResponseClock(cs, { caseId: kase.id, urgency: kase.urgency as Urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'the client answered the request for details' });
+      clockNote = ' — response clock started';
+    } else if (agg.eta) {
+      clockNote = ' — ETA stands, no new clock';
+    } else if (!agg.responseClock) {
+      startResponseClock(cs, { caseId: kase.id, urgency: kase.urgency as Urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'client message with no open clock' });
+      clockNote = ' — response clock started';
+    }
+  }
+  addTimeline(cs, kase.id, now, 'client_message', `contact:${contact.id}`, clockNote.replace(' — ', ''), { messageId: msg.id });
+  notifyConsole(cs, {
+    type: 'client_message', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: false,
+    managerIds: kase.managerId ? [kase.managerId] : [], text: `New message from ${contact.name} on case #${kase.number}${clockNote}.`,
+  }, now, core.delivery);
+  return { status: 'stored', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, opened: false, reopened: false };
+}
+
+function acknowledge(
+  cs: ChangeSet, core: Core, ctx: IntakeContext, kase: CaseRow, manager: CaseAggregate['manager'], coveringFor: CaseAggregate['manager'],
+  dueAt: Date | null, contact: ContactRow, now: Date, reopened: boolean,
+) {
+  const cal = calendarFor(ctx.calendar);
+  const nextAvailable = cal.isWorking(now) ? null : cal.nextWorkingMoment(now);
+  const text = ackText({
+    number: kase.number, urgency: kase.urgency, manager, coveringFor, dueAt, nextAvailable, calendar: ctx.calendar,
+    clientZone: contact.timeZone, reopened,
+  });
+  sendToClient(cs, { caseId: kase.id, channel: kase.channel, conversationKey: kase.conversationKey, address: kase.address }, { kind: 'ack', text, caseNumber: kase.number }, now, core.delivery);
+}
+
+function subjectOf(text: string): string {
+  const line = text.split('\n').find((l) => l.trim()) ?? '';
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}

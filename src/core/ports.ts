@@ -1,0 +1,177 @@
+// The interfaces core needs from the outside world. Implementations live in src/db, adapters/, src/console.
+import type { ChangeSet } from './changes';
+import type { CalendarSpec, ChannelKind, PolicySpec, Urgency } from './model';
+import type {
+  Attachment, CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, EtaRow, ManagerRow, MilestoneRow,
+} from './records';
+import type { TriageRules } from './triage';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+// ---- channels -------------------------------------------------------------------------------------------------
+
+/** What a platform can do; core composes the degraded form from these, the same way for every channel. */
+export interface ChannelCapabilities {
+  buttons: boolean;
+  threads: boolean;
+  attachments: boolean;
+  maxTextLength: number;
+  markup: 'none' | 'markdown' | 'html';
+  proactive: boolean;
+  echoesOwnSends: boolean;
+}
+
+export interface InboundSender {
+  externalId: string;
+  name: string;
+  email?: string | null;
+  timeZone?: string | null;
+  /** The message is our own send coming back. */
+  isSelf: boolean;
+  /** Sent by a bot, an auto-responder or a mailing list: stored, never answered, never starts a clock. */
+  isAutomated: boolean;
+}
+
+export interface InboundEnvelope {
+  channel: ChannelKind;
+  /** Platform scope of the sender: workspace, tenant, in-app account ('' when the platform has none). */
+  account: string;
+  /** Dedupe key of this delivery, unique per channel. */
+  deliveryId: string;
+  /** Begins with the channel name; messages with one key form one conversation. */
+  conversationKey: string;
+  /** Opaque JSON the adapter needs to reply later. */
+  address: unknown;
+  sender: InboundSender;
+  /** A hint for onboarding an unknown account as a client (SPEC §8). */
+  accountName?: string;
+  /** Platform ids of the message itself, stored for echo and redelivery recognition. */
+  platformMessageIds: { scope: string; externalId: string }[];
+  text: string;
+  attachments: Attachment[];
+  /** The client's explicit urgency choice, when the channel carries one. */
+  urgency?: Urgency;
+  receivedAt: Date;
+}
+
+export interface OutboundChoice {
+  label: string;
+  value: string;
+}
+
+/** A message for a client, composed by core and rendered by an adapter. */
+export interface OutboundMessage {
+  kind: 'ack' | 'reply' | 'eta' | 'needinfo' | 'resolution' | 'status' | 'notice' | 'feature' | 'call' | 'reminder';
+  text: string;
+  caseNumber?: number;
+  author?: { name: string };
+  choices?: OutboundChoice[];
+  attachments?: Attachment[];
+}
+
+export interface SendResult {
+  externalIds: string[];
+}
+
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface ChannelAdapter {
+  kind: ChannelKind;
+  capabilities: ChannelCapabilities;
+  /** Throws DeliveryError: retryable for outages and rate limits, not retryable for permanent refusals. */
+  send(address: unknown, msg: OutboundMessage, opts: { idempotencyKey: string; signal: AbortSignal }): Promise<SendResult>;
+}
+
+// ---- manager console ------------------------------------------------------------------------------------------
+
+export type ConsoleNoticeType =
+  | 'case_opened' | 'client_message' | 'sla_warning' | 'sla_breach' | 'eta_missed' | 'milestone_missed'
+  | 'delivery_failed' | 'escalation' | 'new_client' | 'case_reassigned' | 'case_updated';
+
+export interface ConsoleNotice {
+  type: ConsoleNoticeType;
+  caseId: string | null;
+  caseNumber: number | null;
+  text: string;
+  /** Managers to tell directly (dedicated, cover, backup on breach). */
+  managerIds: string[];
+  /** Also post to the support-lead channel. */
+  toLead: boolean;
+  /** The message this notice is about (a client message, a failed delivery), for consoles that show it. */
+  messageId?: string | null;
+}
+
+export interface ManagerConsole {
+  deliver(notice: ConsoleNotice, opts: { idempotencyKey: string }): Promise<void>;
+}
+
+// ---- storage --------------------------------------------------------------------------------------------------
+
+export interface IntakeContext {
+  /** This delivery was seen before. */
+  duplicate: boolean;
+  /** One of the platform message ids belongs to a message we sent. */
+  echo: boolean;
+  contact: ContactRow | null;
+  client: ClientRow | null;
+  calendar: CalendarSpec;
+  policy: PolicySpec;
+  managers: ManagerRow[];
+  /** The latest not-resolved case on this conversation, with its clocks. */
+  openCase: CaseAggregate | null;
+  /** The latest resolved case on this conversation. */
+  lastResolved: CaseRow | null;
+  triage: TriageRules;
+}
+
+export interface CaseListFilter {
+  status?: string[];
+  clientId?: string;
+  managerId?: string;
+  urgency?: string;
+  kind?: string;
+  limit?: number;
+}
+
+export interface StoreTx {
+  /** Records the delivery (dedupe) and loads everything intake decides on. */
+  intakeContext(env: InboundEnvelope, now: Date): Promise<IntakeContext>;
+  apply(changes: ChangeSet): Promise<void>;
+  nextCaseNumber(): Promise<number>;
+  /** Loads and row-locks a case for a command. */
+  loadCase(ref: { id?: string; number?: number }): Promise<CaseAggregate | null>;
+  getManager(id: string): Promise<ManagerRow | null>;
+  listManagers(): Promise<ManagerRow[]>;
+  getClient(id: string): Promise<ClientRow | null>;
+  clientSettings(client: ClientRow): Promise<{ calendar: CalendarSpec; policy: PolicySpec }>;
+  openCasesOfClient(clientId: string): Promise<CaseRow[]>;
+  casesCoveredFor(managerId: string): Promise<CaseRow[]>;
+  openMilestones(caseId: string): Promise<MilestoneRow[]>;
+  featureQueue(): Promise<{ id: string; clientId: string; clientName: string; tier: string; text: string; status: string; createdAt: Date; caseNumber: number }[]>;
+  /** Claims clocks whose next_fire_at has passed; locked until the transaction ends, skipped by other instances. */
+  claimDueClocks(now: Date, limit: number): Promise<ClockRow[]>;
+  etaById(id: string): Promise<EtaRow | null>;
+}
+
+export interface Store {
+  tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,4 @@
+export * from './people';
+export * from './cases';
+export * from './sla';
+export * from './outbox';

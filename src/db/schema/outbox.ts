@@ -1,0 +1,37 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { cases, messages } from './cases';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true });
+
+/**
+ * Everything we send — to a client's channel or to the manager console — is a row here, written in the same
+ * transaction as the change that caused it, and drained by a worker. `lease_until` lets a crashed sender's rows be
+ * picked up again; per conversation only the oldest unsent row is claimable, so clients see messages in order.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseId: uuid('case_id').references(() => cases.id),
+    messageId: uuid('message_id').references(() => messages.id),
+    target: text('target').notNull(),
+    channel: text('channel').notNull(),
+    conversationKey: text('conversation_key').notNull(),
+    address: jsonb('address').notNull(),
+    payload: jsonb('payload').notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    deadlineAt: ts('deadline_at').notNull(),
+    leaseUntil: ts('lease_until'),
+    lastError: text('last_error'),
+    externalIds: jsonb('external_ids').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [
+    index('outbox_pending_idx').on(t.nextAttemptAt).where(sql`status IN ('pending', 'sending')`),
+    index('outbox_conv_pending_idx').on(t.conversationKey, t.id).where(sql`status IN ('pending', 'sending')`),
+  ],
+);
