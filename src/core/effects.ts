@@ -9,8 +9,12 @@ export interface DeliveryPolicy {
   /** How long an outbound message may keep retrying before it is reported as failed. */
   clientDeadlineMs: number;
   consoleDeadlineMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
-export const DEFAULT_DELIVERY: DeliveryPolicy = { clientDeadlineMs: 24 * 3600_000, consoleDeadlineMs: 24 * 3600_000 };
+export const DEFAULT_DELIVERY: DeliveryPolicy = {
+  clientDeadlineMs: 24 * 3600_000, consoleDeadlineMs: 24 * 3600_000, retryBaseMs: 2_000, retryMaxMs: 10 * 60_000,
+};
 
 export function addTimeline(
   cs: ChangeSet, caseId: string, at: Date, type: string, actor: string, reason = '', data: Record<string, unknown> = {},

@@ -2,9 +2,10 @@
 import type { ChangeSet } from './changes';
 import type { CalendarSpec, ChannelKind, PolicySpec, Urgency } from './model';
 import type {
-  Attachment, CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, EtaRow, ManagerRow, MilestoneRow,
+  Attachment, CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, ManagerRow, MilestoneRow,
 } from './records';
 import type { TriageRules } from './triage';
+import type { OutboxClaim } from './delivery';
 
 export interface Clock {
   now(): Date;
@@ -158,18 +159,29 @@ export interface StoreTx {
   apply(changes: ChangeSet): Promise<void>;
   nextCaseNumber(): Promise<number>;
   /** Loads and row-locks a case for a command. */
-  loadCase(ref: { id?: string; number?: number }): Promise<CaseAggregate | null>;
+  loadCase(ref: { id?: string; number?: number }, opts?: { lock?: boolean }): Promise<CaseAggregate | null>;
   getManager(id: string): Promise<ManagerRow | null>;
   listManagers(): Promise<ManagerRow[]>;
   getClient(id: string): Promise<ClientRow | null>;
   clientSettings(client: ClientRow): Promise<{ calendar: CalendarSpec; policy: PolicySpec }>;
   openCasesOfClient(clientId: string): Promise<CaseRow[]>;
   casesCoveredFor(managerId: string): Promise<CaseRow[]>;
+  openCasesOfManager(managerId: string): Promise<CaseRow[]>;
   openMilestones(caseId: string): Promise<MilestoneRow[]>;
   featureQueue(): Promise<{ id: string; clientId: string; clientName: string; tier: string; text: string; status: string; createdAt: Date; caseNumber: number }[]>;
   /** Claims clocks whose next_fire_at has passed; locked until the transaction ends, skipped by other instances. */
   claimDueClocks(now: Date, limit: number): Promise<ClockRow[]>;
-  etaById(id: string): Promise<EtaRow | null>;
+  claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxClaim[]>;
+  finishOutbox(id: number, patch: OutboxFinish): Promise<void>;
+}
+
+export interface OutboxFinish {
+  status: 'sent' | 'pending' | 'failed' | 'expired';
+  attempts: number;
+  lastError: string | null;
+  sentAt?: Date;
+  nextAttemptAt?: Date;
+  externalIds?: string[];
 }
 
 export interface Store {

@@ -1,0 +1,214 @@
+// Manager commands (SPEC §5) as plain functions: the admin API, Slack and any later console call these.
+import { randomUUID } from 'node:crypto';
+import { ChangeSet } from './changes';
+import { formatForClient } from './compose';
+import type { Core } from './context';
+import { addTimeline, destinationOf, notifyConsole, sendToClient } from './effects';
+import { isUrgency, type Urgency } from './model';
+import type { StoreTx } from './ports';
+import type { Attachment, CaseAggregate, ManagerRow } from './records';
+import { cancelClock, startDeadlineClock, stopClock, recomputeClock } from './sla/clocks';
+
+export class CommandError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'invalid' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+export type CaseRef = { id?: string; number?: number };
+export interface Actor {
+  managerId: string | null;
+  /** Shown in the timeline when no manager record acts (e.g. the admin token). */
+  label?: string;
+}
+
+async function onCase<T>(core: Core, ref: CaseRef, fn: (tx: StoreTx, agg: CaseAggregate, cs: ChangeSet, now: Date) => Promise<T> | T): Promise<T> {
+  return core.store.tx(async (tx) => {
+    const agg = await tx.loadCase(ref);
+    if (!agg) throw new CommandError('not_found', `case ${ref.number ? `#${ref.number}` : ref.id} not found`);
+    const cs = new ChangeSet();
+    const now = core.clock.now();
+    const out = await fn(tx, agg, cs, now);
+    cs.update('cases', agg.case.id, { updatedAt: now });
+    await tx.apply(cs);
+    return out;
+  });
+}
+
+async function actorManager(tx: StoreTx, actor: Actor): Promise<ManagerRow | null> {
+  if (!actor.managerId) return null;
+  const m = await tx.getManager(actor.managerId);
+  if (!m) throw new CommandError('not_found', `manager ${actor.managerId} not found`);
+  return m;
+}
+const actorId = (actor: Actor) => (actor.managerId ? `manager:${actor.managerId}` : (actor.label ?? 'admin'));
+
+function requireOpen(agg: CaseAggregate) {
+  if (agg.case.status === 'resolved') throw new CommandError('conflict', `case #${agg.case.number} is resolved`);
+}
+
+function requireText(text: unknown, what: string): string {
+  if (typeof text !== 'string' || !text.trim()) throw new CommandError('invalid', `${what} must be a non-empty string`);
+  return text.trim();
+}
+
+/** A plain reply: delivered to the client, but (by default) not a response in the SLA sense (SPEC §3). */
+export function reply(core: Core, ref: CaseRef, actor: Actor, text: string, attachments: Attachment[] = []) {
+  return onCase(core, ref, async (tx, agg, cs, now) => {
+    const body = requireText(text, 'text');
+    const m = await actorManager(tx, actor);
+    const msg = sendToClient(cs, destinationOf(agg.case), { kind: 'reply', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, attachments }, now, core.delivery, m?.id ?? null);
+    addTimeline(cs, agg.case.id, now, 'reply', actorId(actor), '', { messageId: msg.id });
+    if (agg.policy.plainReplyCounts && agg.responseClock) stopClock(cs, agg.responseClock, now, 'manager replied (policy counts plain replies)');
+    return { messageId: msg.id };
+  });
+}
+
+export function note(core: Core, ref: CaseRef, actor: Actor, text: string) {
+  return onCase(core, ref, async (tx, agg, cs, now) => {
+    const body = requireText(text, 'text');
+    const m = await actorManager(tx, actor);
+    const msg = cs.insert('messages', {
+      id: randomUUID(), caseId: agg.case.id, direction: 'note', authorKind: 'manager', contactId: null, managerId: m?.id ?? null,
+      kind: 'note', text: body, attachments: [], isAutomated: false, channel: 'console', conversationKey: agg.case.conversationKey, createdAt: now,
+    });
+    addTimeline(cs, agg.case.id, now, 'note', actorId(actor), '', { messageId: msg.id });
+    return { messageId: msg.id };
+  });
+}
+
+export function setUrgency(core: Core, ref: CaseRef, actor: Actor, level: string, reason = '') {
+  return onCase(core, ref, async (tx, agg, cs, now) => {
+    if (!isUrgency(level)) throw new CommandError('invalid', `urgency must be one of critical, high, medium, low, informational, feature`);
+    await actorManager(tx, actor);
+    const from = agg.case.urgency;
+    cs.update('cases', agg.case.id, { urgency: level, urgencySource: 'manager' });
+    addTimeline(cs, agg.case.id, now, 'urgency_set', actorId(actor), reason || 'set by the manager', { urgency: level, from, source: 'manager' });
+    if (agg.responseClock)
+      recomputeClock(cs, agg.responseClock, { urgency: level, policy: agg.policy, calendar: agg.calendar, now, reason: `urgency ${from} → ${level}${reason ? `: ${reason}` : ''}` });
+    return { urgency: level as Urgency, dueAt: agg.responseClock?.dueAt ?? null };
+  });
+}
+
+/** An ETA is a response and a commitment: it stops the response clock and starts an ETA clock (SPEC §3). */
+export function postEta(core: Core, ref: CaseRef, actor: Actor, dueAt: Date, noteText = '') {
+  return onCase(core, ref, async (tx, agg, cs, now) => {
+    requireOpen(agg);
+    if (!(dueAt instanceof Date) || isNaN(dueAt.getTime())) throw new CommandError('invalid', 'the ETA must be a valid time');
+    if (dueAt.getTime() <= now.getTime()) throw new CommandError('invalid', 'the ETA must be in the future');
+    const m = await actorManager(tx, actor);
+    const kase = agg.case;
+    if (agg.eta) {
+      cs.update('etas', agg.eta.id, { state: 'superseded', closedAt: now });
+      if (agg.etaClock) cancelClock(cs, agg.etaClock, now, `superseded by ETA revision ${agg.lastEtaRevision + 1}`);
+    }
+    const eta = cs.insert('etas', {
+      id: randomUUID(), caseId: kase.id, revision: agg.lastEtaRevision + 1, dueAt, postedAt: now, managerId: m?.id ?? null,
+      note: noteText, state: 'standing', closedAt: null,
+    });
+    startDeadlineClock(cs, { caseId: kase.id, kind: 'eta', urgency: kase.urgency, dueAt, now, reason: `ETA revision ${eta.revision} posted`, etaId: eta.id });
+    const sla = agg.responseClock ? stopClock(cs, agg.responseClock, now, 'ETA posted') : null;
+    cs.update('cases', kase.id, { etaAt: dueAt, status: 'open' });
+    const when = formatForClient(dueAt, agg.calendar, agg.contact?.timeZone);
+    const text = `${agg.eta ? 'Updated ETA' : 'ETA'} for case #${kase.number}: ${when}.${noteText ? `\n${noteText}` : ''}`;
+    const msg = sendToClient(cs, destinationOf(kase), { kind: 'eta', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);
+    addTimeline(cs, kase.id, now, 'eta_posted', actorId(actor), noteText, { revision: eta.revision, dueAt: dueAt.toISOString(), messageId: msg.id, sla });
+    return { revision: eta.revision, dueAt, sla };
+  });
+}
+
+/** SPEC §3: an explicit request for details is a response and pauses the case until the client answers. */
+export function askForDetails(core: Core, ref: CaseRef, actor: Actor, question: string) {
+  return onCase(core, ref, async (tx, agg, cs, now) => {
+    requireOpen(agg);
+    const body = requireText(question, 'question');
+    const m = await actorManager(tx, actor);
+    const sla = agg.responseClock ? stopClock(cs, agg.responseClock, now, 'details requested from the client') : null;
+    cs.update('cases', agg.case.id, { status: 'waiting_on_client' });
+    const msg = sendToClient(cs, destinationOf(agg.case), { kind: 'needinfo', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);
+    addTimeline(cs, agg.case.id, now, 'waiting_on_client', actorId(actor), 'details requested', { messageId: msg.id, sla });
+    return { sla };
+  });
+}
+
+export function resolve(core: Core, ref: CaseRef, actor: Actor, summary = '') {
+  return onCase(core, ref, async (tx, agg, cs, now) => {
+    requireOpen(agg);
+    const m = await actorManager(tx, actor);
+    const kase = agg.case;
+    const sla = agg.responseClock ? stopClock(cs, agg.responseClock, now, 'case resolved') : null;
+    if (agg.eta && agg.etaClock) {
+      const etaState = stopClock(cs, agg.etaClock, now, 'case resolved');
+      cs.update('etas', agg.eta.id, { state: etaState, closedAt: now });
+    } else if (agg.eta) cs.update('etas', agg.eta.id, { closedAt: now });
+    for (const ms of await tx.openMilestones(kase.id)) cs.update('milestones', ms.id, { doneAt: now });
+    cs.update('cases', kase.id, { status: 'resolved', resolvedAt: now });
+    const text = `Case #${kase.number} is resolved.${summary ? `\n${summary}` : ''}\nIf anything is still wrong, just reply here within ${agg.policy.reopenDays} days and we will reopen it.`;
+    const msg = sendToClient(cs, destinationOf(kase), { kind: 'resolution', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);
+    addTimeline(cs, kase.id, now, 'resolved', actorId(actor), summary, { messageId: msg.id, sla });
+    return { sla };
+  });
+}
+
+export function escalate(core: Core, ref: CaseRef, actor: Actor, reason: string) {
+  return onCase(core, ref, async (tx, agg, cs, now) => {
+    const why = requireText(reason, 'reason');
+    const m = await actorManager(tx, actor);
+    addTimeline(cs, agg.case.id, now, 'escalated', actorId(actor), why);
+    notifyConsole(cs, {
+      type: 'escalation', caseId: agg.case.id, caseNumber: agg.case.number, toLead: true,
+      managerIds: [agg.case.managerId, agg.client.backupManagerId].filter((x): x is string => !!x),
+      text: `Case #${agg.case.number} (${agg.client.name}, ${agg.case.urgency}) escalated${m ? ` by ${m.name}` : ''}: ${why}`,
+    }, now, core.delivery);
+    return { escalated: true };
+  });
+}
+
+/**
+ * SPEC §4: an away manager's open cases move to each client's backup (clients are told who covers); on return
+ * they come back. New cases are routed by `route()` from the stored status.
+ */
+export async function setManagerStatus(core: Core, managerId: string, status: 'away' | 'active') {
+  return core.store.tx(async (tx) => {
+    const m = await tx.getManager(managerId);
+    if (!m) throw new CommandError('not_found', `manager ${managerId} not found`);
+    const now = core.clock.now();
+    const cs = new ChangeSet();
+    cs.update('managers', m.id, { status });
+    let moved = 0;
+    if (status === 'away') {
+      for (const agg of await casesHeldBy(tx, m.id)) {
+        const backupId = agg.client.backupManagerId;
+        const backup = backupId && backupId !== m.id ? await tx.getManager(backupId) : null;
+        if (!backup || backup.status !== 'active') continue;
+        moved++;
+        cs.update('cases', agg.case.id, { managerId: backup.id, coveringForManagerId: m.id, updatedAt: now });
+        addTimeline(cs, agg.case.id, now, 'assigned', `manager:${m.id}`, `${m.name} is away; ${backup.name} covers`, { managerId: backup.id, coveringFor: m.id });
+        sendToClient(cs, destinationOf(agg.case), { kind: 'notice', caseNumber: agg.case.number, text: `${m.name} is away; ${backup.name} is covering case #${agg.case.number}.` }, now, core.delivery);
+        notifyConsole(cs, { type: 'case_reassigned', caseId: agg.case.id, caseNumber: agg.case.number, toLead: false, managerIds: [backup.id], text: `You cover case #${agg.case.number} while ${m.name} is away.` }, now, core.delivery);
+      }
+    } else {
+      for (const c of await tx.casesCoveredFor(m.id)) {
+        moved++;
+        cs.update('cases', c.id, { managerId: m.id, coveringForManagerId: null, updatedAt: now });
+        addTimeline(cs, c.id, now, 'assigned', `manager:${m.id}`, `${m.name} is back`, { managerId: m.id });
+        sendToClient(cs, destinationOf(c), { kind: 'notice', caseNumber: c.number, text: `${m.name} is back and takes case #${c.number} again.` }, now, core.delivery);
+      }
+    }
+    await tx.apply(cs);
+    return { status, casesMoved: moved };
+  });
+}
+
+async function casesHeldBy(tx: StoreTx, managerId: string): Promise<CaseAggregate[]> {
+  const out: CaseAggregate[] = [];
+  for (const c of await tx.openCasesOfManager(managerId)) {
+    const agg = await tx.loadCase({ id: c.id });
+    if (agg) out.push(agg);
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+// Driver choice: PostgreSQL through DATABASE_URL, otherwise embedded PGlite in DATA_DIR. Both get the same
+// drizzle schema and the same SQL migrations.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import * as schema from './schema';
+import { lockDataDir, type DirLock } from './dir-lock';
+
+export type Db = PgDatabase<any, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+
+export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Database> {
+  const { Pool } = await import('pg');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const pool = new Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server must not crash the process; the next query reports it instead.
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => void (await pool.query('SELECT 1')),
+    close: () => pool.end(),
+  };
+}
+
+/** `dataDir` null = in memory (tests that need no persistence). */
+export async function openPglite(dataDir: string | null): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  let lock: DirLock | null = null;
+  if (dataDir) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    // PGlite has no lock of its own and two processes on one dir silently lose writes.
+    lock = await lockDataDir(dataDir);
+  }
+  try {
+    const client = dataDir ? await PGlite.create(path.join(dataDir, 'pg')) : await PGlite.create();
+    const db = drizzle(client, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'pglite',
+      ping: async () => void (await client.query('SELECT 1')),
+      close: async () => {
+        await client.close();
+        await lock?.release();
+      },
+    };
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+export async function migrate(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    const { migrate: run } = await import('drizzle-orm/pglite/migrator');
+    await run(database.db as never, { migrationsFolder: MIGRATIONS_DIR });
+    return;
+  }
+  const { migrate: run } = await import('drizzle-orm/node-postgres/migrator');
+  // Several instances may start together; one migrates while the others wait on the advisory lock.
+  await database.db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(727400101)`);
+    await run(tx as never, { migrationsFolder: MIGRATIONS_DIR });
+  });
+}

@@ -1,0 +1,267 @@
+// The Store port on drizzle. Each core operation runs in one transaction; writes arrive as a ChangeSet and are
+// applied as one statement (data-modifying CTEs) to keep round trips — the dominant cost of ingest — low.
+import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import type { ChangeSet } from '../core/changes';
+import type { OutboxClaim } from '../core/delivery';
+import type { CalendarSpec, PolicySpec } from '../core/model';
+import type { InboundEnvelope, IntakeContext, OutboxFinish, Store, StoreTx } from '../core/ports';
+import type { CaseAggregate, CaseRow, ClientRow, ClockRow, ManagerRow } from '../core/records';
+import { DEFAULT_CALENDAR } from '../core/sla/calendar';
+import { effectivePolicy } from '../core/sla/policy';
+import { DEFAULT_TRIAGE, type TriageRules } from '../core/triage';
+import type { Db } from './connect';
+import * as s from './schema';
+import { TABLES } from './tables';
+
+const RETRYABLE_PG = new Set(['40001', '40P01']);
+
+export class DrizzleStore implements Store {
+  constructor(private readonly db: Db) {}
+
+  async tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((tx) => fn(new DrizzleTx(tx as unknown as Db)));
+      } catch (err) {
+        // Serialization failures and deadlocks are safe to retry: the transaction left nothing behind.
+        if (attempt < 4 && RETRYABLE_PG.has(pgCode(err) ?? '')) continue;
+        throw err;
+      }
+    }
+  }
+}
+
+export function pgCode(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let i = 0; e && i < 5; i++, e = e.cause as typeof e) if (typeof e.code === 'string') return e.code;
+  return undefined;
+}
+
+export class DrizzleTx implements StoreTx {
+  constructor(private readonly db: Db) {}
+
+  async intakeContext(env: InboundEnvelope, now: Date): Promise<IntakeContext> {
+    const db = this.db;
+    const base = { calendar: DEFAULT_CALENDAR, policy: effectivePolicy(null), managers: [], openCase: null, lastResolved: null, triage: DEFAULT_TRIAGE, contact: null, client: null };
+    const inserted = await db
+      .insert(s.inboundDeliveries)
+      .values({ channel: env.channel, deliveryId: env.deliveryId, receivedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: s.inboundDeliveries.deliveryId });
+    if (!inserted.length) return { ...base, duplicate: true, echo: false };
+
+    if (env.platformMessageIds.length) {
+      const seen = await db
+        .select({ direction: s.messagePlatformIds.direction })
+        .from(s.messagePlatformIds)
+        .where(and(eq(s.messagePlatformIds.channel, env.channel), sql`(${s.messagePlatformIds.scope}, ${s.messagePlatformIds.externalId}) IN (${sql.join(env.platformMessageIds.map((p) => sql`(${p.scope}, ${p.externalId})`), sql`, `)})`));
+      if (seen.some((r) => r.direction === 'outbound')) return { ...base, duplicate: false, echo: true };
+      // The same platform message under a new delivery id (some platforms re-wrap redeliveries).
+      if (seen.length) return { ...base, duplicate: true, echo: false };
+    }
+
+    const [identity] = await db
+      .select({ contact: s.contacts })
+      .from(s.identities)
+      .innerJoin(s.contacts, eq(s.contacts.id, s.identities.contactId))
+      .where(and(eq(s.identities.channel, env.channel), eq(s.identities.account, env.account), eq(s.identities.externalId, env.sender.externalId)))
+      .limit(1);
+    const contact = identity?.contact ?? null;
+    const client = contact ? await this.getClient(contact.clientId) : await this.clientForAccount(env.channel, env.account);
+    const [managers, settings, triage] = [await this.listManagers(), client ? await this.clientSettings(client) : null, await this.triageRules()];
+    let openCase: CaseAggregate | null = null;
+    let lastResolved: CaseRow | null = null;
+    if (client) {
+      const recent = await db
+        .select()
+        .from(s.cases)
+        .where(and(eq(s.cases.clientId, client.id), eq(s.cases.conversationKey, env.conversationKey), eq(s.cases.kind, 'support')))
+        .orderBy(desc(s.cases.openedAt))
+        .limit(1)
+        .for('update');
+      const latest = recent[0] as CaseRow | undefined;
+      if (latest && latest.status !== 'resolved') openCase = await this.aggregate(latest, client, contact, settings!);
+      else if (latest) lastResolved = latest;
+    }
+    return {
+      duplicate: false, echo: false, contact, client, managers, openCase, lastResolved, triage,
+      calendar: settings?.calendar ?? DEFAULT_CALENDAR, policy: settings?.policy ?? effectivePolicy(null),
+    };
+  }
+
+  private async clientForAccount(channel: string, account: string): Promise<ClientRow | null> {
+    if (!account) return null;
+    if (channel === 'inapp') {
+      const [c] = await this.db.select().from(s.clients).where(eq(s.clients.inappAccountId, account)).limit(1);
+      return (c as ClientRow) ?? null;
+    }
+    // Another person from the same workspace / tenant / group already belongs to a client.
+    const [row] = await this.db
+      .select({ client: s.clients })
+      .from(s.identities)
+      .innerJoin(s.contacts, eq(s.contacts.id, s.identities.contactId))
+      .innerJoin(s.clients, eq(s.clients.id, s.contacts.clientId))
+      .where(and(eq(s.identities.channel, channel), eq(s.identities.account, account)))
+      .limit(1);
+    return (row?.client as ClientRow) ?? null;
+  }
+
+  private async triageRules(): Promise<TriageRules> {
+    const [row] = await this.db.select().from(s.settings).where(eq(s.settings.key, 'triage')).limit(1);
+    return (row?.value as TriageRules) ?? DEFAULT_TRIAGE;
+  }
+
+  async apply(cs: ChangeSet): Promise<void> {
+    const statements: SQL[] = [];
+    for (const ins of groupInserts(cs)) statements.push(this.db.insert(TABLES[ins.table] as never).values(ins.rows as never).getSQL());
+    for (const u of cs.updates) {
+      const table = TABLES[u.table] as typeof s.cases;
+      statements.push(this.db.update(table).set(u.patch as never).where(eq(table.id, u.id)).getSQL());
+    }
+    if (!statements.length) return;
+    if (statements.length === 1) {
+      await this.db.execute(statements[0]);
+      return;
+    }
+    // Sibling data-modifying CTEs: foreign keys are checked at the end of the statement, so parents and children
+    // may be inserted side by side. Each row appears in at most one CTE (ChangeSet merges updates per row).
+    const ctes = statements.map((st, i) => sql`${sql.raw(`w${i}`)} AS (${st})`);
+    await this.db.execute(sql`WITH ${sql.join(ctes, sql`, `)} SELECT 1`);
+  }
+
+  async nextCaseNumber(): Promise<number> {
+    const res = await this.db.execute(sql`SELECT nextval('case_number_seq')::int AS n`);
+    return Number((res as unknown as { rows: { n: number }[] }).rows[0].n);
+  }
+
+  async loadCase(ref: { id?: string; number?: number }, opts: { lock?: boolean } = {}): Promise<CaseAggregate | null> {
+    const where = ref.id ? eq(s.cases.id, ref.id) : ref.number !== undefined ? eq(s.cases.number, ref.number) : undefined;
+    if (!where) return null;
+    const q = this.db.select().from(s.cases).where(where).limit(1);
+    const [kase] = (opts.lock === false ? await q : await q.for('update')) as CaseRow[];
+    if (!kase) return null;
+    const client = (await this.getClient(kase.clientId))!;
+    const contact = kase.contactId ? ((await this.db.select().from(s.contacts).where(eq(s.contacts.id, kase.contactId)))[0] ?? null) : null;
+    return this.aggregate(kase, client, contact, await this.clientSettings(client));
+  }
+
+  private async aggregate(
+    kase: CaseRow, client: ClientRow, contact: CaseAggregate['contact'], settings: { calendar: CalendarSpec; policy: PolicySpec },
+  ): Promise<CaseAggregate> {
+    const clocks = (await this.db
+      .select()
+      .from(s.slaClocks)
+      .where(and(eq(s.slaClocks.caseId, kase.id), inArray(s.slaClocks.state, ['running', 'missed']), inArray(s.slaClocks.kind, ['response', 'eta'])))) as ClockRow[];
+    const [eta] = await this.db.select().from(s.etas).where(eq(s.etas.caseId, kase.id)).orderBy(desc(s.etas.revision)).limit(1);
+    const standing = eta && eta.state === 'standing' && !eta.closedAt ? eta : null;
+    return {
+      case: kase,
+      client,
+      contact,
+      manager: kase.managerId ? await this.getManager(kase.managerId) : null,
+      ...settings,
+      responseClock: clocks.find((c) => c.kind === 'response' && c.state === 'running') ?? null,
+      eta: standing,
+      etaClock: standing ? (clocks.find((c) => c.etaId === standing.id && c.state === 'running') ?? null) : null,
+      lastEtaRevision: eta?.revision ?? 0,
+    };
+  }
+
+  async getManager(id: string): Promise<ManagerRow | null> {
+    const [m] = await this.db.select().from(s.managers).where(eq(s.managers.id, id)).limit(1);
+    return m ?? null;
+  }
+
+  listManagers(): Promise<ManagerRow[]> {
+    return this.db.select().from(s.managers).orderBy(asc(s.managers.createdAt));
+  }
+
+  async getClient(id: string): Promise<ClientRow | null> {
+    const [c] = await this.db.select().from(s.clients).where(eq(s.clients.id, id)).limit(1);
+    return (c as ClientRow) ?? null;
+  }
+
+  async clientSettings(client: ClientRow): Promise<{ calendar: CalendarSpec; policy: PolicySpec }> {
+    const [cal] = client.calendarId ? await this.db.select().from(s.calendars).where(eq(s.calendars.id, client.calendarId)) : [];
+    const [pol] = client.policyId ? await this.db.select().from(s.policies).where(eq(s.policies.id, client.policyId)) : [];
+    return { calendar: cal?.spec ?? DEFAULT_CALENDAR, policy: effectivePolicy(pol?.spec) };
+  }
+
+  openCasesOfClient(clientId: string): Promise<CaseRow[]> {
+    return this.db.select().from(s.cases).where(and(eq(s.cases.clientId, clientId), ne(s.cases.status, 'resolved'))).orderBy(asc(s.cases.number)) as Promise<CaseRow[]>;
+  }
+
+  openCasesOfManager(managerId: string): Promise<CaseRow[]> {
+    return this.db.select().from(s.cases).where(and(eq(s.cases.managerId, managerId), ne(s.cases.status, 'resolved'), isNull(s.cases.coveringForManagerId))) as Promise<CaseRow[]>;
+  }
+
+  casesCoveredFor(managerId: string): Promise<CaseRow[]> {
+    return this.db.select().from(s.cases).where(and(eq(s.cases.coveringForManagerId, managerId), ne(s.cases.status, 'resolved'))) as Promise<CaseRow[]>;
+  }
+
+  openMilestones(caseId: string) {
+    return this.db.select().from(s.milestones).where(and(eq(s.milestones.caseId, caseId), isNull(s.milestones.doneAt)));
+  }
+
+  async featureQueue() {
+    return this.db
+      .select({
+        id: s.featureRequests.id, clientId: s.featureRequests.clientId, clientName: s.clients.name, tier: s.clients.tier,
+        text: s.featureRequests.text, status: s.featureRequests.status, createdAt: s.featureRequests.createdAt, caseNumber: s.cases.number,
+      })
+      .from(s.featureRequests)
+      .innerJoin(s.clients, eq(s.clients.id, s.featureRequests.clientId))
+      .innerJoin(s.cases, eq(s.cases.id, s.featureRequests.caseId))
+      .where(sql`${s.featureRequests.status} NOT IN ('done', 'declined')`)
+      // Premium before standard (SPEC §6), then oldest first.
+      .orderBy(sql`CASE WHEN ${s.clients.tier} = 'premium' THEN 0 ELSE 1 END`, asc(s.featureRequests.createdAt));
+  }
+
+  async claimDueClocks(now: Date, limit: number): Promise<ClockRow[]> {
+    return (await this.db
+      .select()
+      .from(s.slaClocks)
+      .where(sql`${s.slaClocks.nextFireAt} IS NOT NULL AND ${s.slaClocks.nextFireAt} <= ${now}`)
+      .orderBy(asc(s.slaClocks.nextFireAt))
+      .limit(limit)
+      .for('update', { skipLocked: true })) as ClockRow[];
+  }
+
+  async claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxClaim[]> {
+    const o = s.outbox;
+    // Claimable: pending and due, or a lease that ran out (its sender crashed). Only the oldest unsent row of a
+    // conversation, so messages reach a client in order.
+    const candidates = this.db
+      .select({ id: o.id })
+      .from(o)
+      .where(sql`((${o.status} = 'pending' AND ${o.nextAttemptAt} <= ${now}) OR (${o.status} = 'sending' AND ${o.leaseUntil} <= ${now}))
+        AND NOT EXISTS (SELECT 1 FROM outbox o2 WHERE o2.conversation_key = ${o.conversationKey} AND o2.id < ${o.id} AND o2.status IN ('pending', 'sending'))`)
+      .orderBy(asc(o.nextAttemptAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const rows = await this.db
+      .update(o)
+      .set({ status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs) })
+      .where(inArray(o.id, candidates))
+      .returning();
+    return rows.map((r) => ({
+      id: r.id, caseId: r.caseId, messageId: r.messageId, target: r.target as OutboxClaim['target'], channel: r.channel,
+      conversationKey: r.conversationKey, address: r.address, payload: r.payload, attempts: r.attempts, deadlineAt: r.deadlineAt,
+    }));
+  }
+
+  async finishOutbox(id: number, patch: OutboxFinish): Promise<void> {
+    await this.db.update(s.outbox).set({ ...patch, leaseUntil: null }).where(eq(s.outbox.id, id));
+  }
+}
+
+/** Consecutive inserts into one table become one multi-row INSERT; order across tables is kept. */
+function groupInserts(cs: ChangeSet) {
+  const groups: { table: keyof typeof TABLES; rows: unknown[] }[] = [];
+  for (const ins of cs.inserts) {
+    const last = groups[groups.length - 1];
+    if (last && last.table === ins.table) last.rows.push(ins.row);
+    else groups.push({ table: ins.table, rows: [ins.row] });
+  }
+  return groups;
+}
