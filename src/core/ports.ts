@@ -2,7 +2,7 @@
 import type { ChangeSet } from './changes';
 import type { CalendarSpec, ChannelKind, PolicySpec, Urgency } from './model';
 import type {
-  Attachment, CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, ManagerRow, MilestoneRow,
+  Attachment, CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, FeatureRequestRow, ManagerRow, MilestoneRow,
 } from './records';
 import type { TriageRules } from './triage';
 import type { OutboxClaim } from './delivery';
@@ -171,6 +171,9 @@ export interface StoreTx {
   featureQueue(): Promise<{ id: string; clientId: string; clientName: string; tier: string; text: string; status: string; createdAt: Date; caseNumber: number }[]>;
   /** Claims clocks whose next_fire_at has passed; locked until the transaction ends, skipped by other instances. */
   claimDueClocks(now: Date, limit: number): Promise<ClockRow[]>;
+  featureRequest(id: string): Promise<FeatureRequestRow | null>;
+  latestCaseOfClient(clientId: string): Promise<CaseRow | null>;
+  milestoneWithClock(id: string): Promise<{ milestone: MilestoneRow; clock: ClockRow | null } | null>;
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxClaim[]>;
   finishOutbox(id: number, patch: OutboxFinish): Promise<void>;
 }

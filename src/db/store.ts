@@ -217,6 +217,23 @@ export class DrizzleTx implements StoreTx {
       .orderBy(sql`CASE WHEN ${s.clients.tier} = 'premium' THEN 0 ELSE 1 END`, asc(s.featureRequests.createdAt));
   }
 
+  async featureRequest(id: string) {
+    const [f] = await this.db.select().from(s.featureRequests).where(eq(s.featureRequests.id, id)).for('update');
+    return f ?? null;
+  }
+
+  async latestCaseOfClient(clientId: string): Promise<CaseRow | null> {
+    const [c] = await this.db.select().from(s.cases).where(eq(s.cases.clientId, clientId)).orderBy(desc(s.cases.openedAt)).limit(1);
+    return (c as CaseRow) ?? null;
+  }
+
+  async milestoneWithClock(id: string) {
+    const [m] = await this.db.select().from(s.milestones).where(eq(s.milestones.id, id)).for('update');
+    if (!m) return null;
+    const [clock] = await this.db.select().from(s.slaClocks).where(eq(s.slaClocks.milestoneId, id));
+    return { milestone: m, clock: (clock as ClockRow) ?? null };
+  }
+
   async claimDueClocks(now: Date, limit: number): Promise<ClockRow[]> {
     return (await this.db
       .select()

@@ -1,0 +1,27 @@
+// Admin REST API (SPEC §7) behind a bearer token. Everything a manager can do from Slack is also here, so the
+// service is usable before (or without) a Slack workspace.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app';
+import { HttpError } from '../errors';
+import { caseRoutes } from './cases';
+import { peopleRoutes } from './people';
+import { programRoutes } from './programs';
+import { reportRoutes } from './reports';
+import { settingsRoutes } from './settings';
+
+export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
+  const expected = Buffer.from(deps.adminToken);
+  app.addHook('onRequest', async (req) => {
+    // The in-app read-back route shares the prefix but authenticates with its own signature.
+    if (req.url.startsWith('/api/v1/inapp/')) return;
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'missing or invalid bearer token');
+  });
+  await app.register(peopleRoutes, deps);
+  await app.register(settingsRoutes, deps);
+  await app.register(caseRoutes, deps);
+  await app.register(reportRoutes, deps);
+  await app.register(programRoutes, deps);
+}

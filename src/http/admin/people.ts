@@ -1,0 +1,189 @@
+// Managers, clients, contacts and identities.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { setManagerStatus } from '../../core/commands';
+import { CHANNELS } from '../../core/model';
+import { validateCalendar } from '../../core/sla/calendar';
+import { validatePolicy } from '../../core/sla/policy';
+import type { Db } from '../../db/connect';
+import * as s from '../../db/schema';
+import { pgCode } from '../../db/store';
+import type { AppDeps } from '../app';
+import { HttpError } from '../errors';
+import { parse, problems, uuidParam } from './validate';
+
+const zone = z.string().refine((z) => Intl.supportedValuesOf('timeZone').includes(z) || z === 'UTC', 'unknown IANA time zone');
+const managerBody = z.object({
+  name: z.string().min(1),
+  email: z.string().email().nullable().optional(),
+  slackUserId: z.string().min(1).nullable().optional(),
+  timeZone: zone.optional(),
+  status: z.enum(['active', 'away']).optional(),
+  isDefault: z.boolean().optional(),
+  onCall: z.boolean().optional(),
+});
+const clientBody = z.object({
+  name: z.string().min(1),
+  tier: z.enum(['premium', 'standard']).optional(),
+  managerId: z.string().uuid().nullable().optional(),
+  backupManagerId: z.string().uuid().nullable().optional(),
+  calendar: z.unknown().optional(),
+  policy: z.unknown().optional(),
+  calendarId: z.string().uuid().nullable().optional(),
+  policyId: z.string().uuid().nullable().optional(),
+  inappAccountId: z.string().min(1).nullable().optional(),
+  slackChannelId: z.string().min(1).nullable().optional(),
+});
+const identity = z.object({ channel: z.enum(CHANNELS), externalId: z.string().min(1), account: z.string().optional() });
+const contactBody = z.object({
+  clientId: z.string().uuid(),
+  name: z.string().min(1),
+  email: z.string().email().nullable().optional(),
+  timeZone: zone.nullable().optional(),
+  identities: z.array(identity).optional(),
+});
+
+function conflict(err: unknown, what: string): never {
+  if (pgCode(err) === '23505') throw new HttpError(409, `${what} already exists`);
+  if (pgCode(err) === '23503') throw new HttpError(400, `${what}: a referenced record does not exist`);
+  throw err;
+}
+
+async function one<T>(rows: Promise<T[]>, what: string): Promise<T> {
+  const [r] = await rows;
+  if (!r) throw new HttpError(404, `${what} not found`);
+  return r;
+}
+
+export async function clientView(db: Db, c: typeof s.clients.$inferSelect) {
+  const [cal] = c.calendarId ? await db.select().from(s.calendars).where(eq(s.calendars.id, c.calendarId)) : [];
+  const [pol] = c.policyId ? await db.select().from(s.policies).where(eq(s.policies.id, c.policyId)) : [];
+  return { ...c, calendar: cal?.spec ?? null, policy: pol?.spec ?? null };
+}
+
+async function contactView(db: Db, c: typeof s.contacts.$inferSelect) {
+  const ids = await db.select().from(s.identities).where(eq(s.identities.contactId, c.id));
+  return { ...c, identities: ids.map((i) => ({ channel: i.channel, externalId: i.externalId, account: i.account })) };
+}
+
+/** Inline calendar / policy objects become rows of their own, named after the client. */
+async function settingsRefs(db: Db, name: string, body: z.infer<typeof clientBody> | Partial<z.infer<typeof clientBody>>) {
+  const out: { calendarId?: string | null; policyId?: string | null } = {};
+  if (body.calendarId !== undefined) out.calendarId = body.calendarId;
+  if (body.policyId !== undefined) out.policyId = body.policyId;
+  if (body.calendar === null) out.calendarId = null;
+  else if (body.calendar !== undefined) {
+    problems(validateCalendar(body.calendar), 'calendar');
+    const id = randomUUID();
+    await db.insert(s.calendars).values({ id, name: `${name} calendar`, spec: body.calendar as never });
+    out.calendarId = id;
+  }
+  if (body.policy === null) out.policyId = null;
+  else if (body.policy !== undefined) {
+    problems(validatePolicy(body.policy), 'policy');
+    const id = randomUUID();
+    await db.insert(s.policies).values({ id, name: `${name} policy`, spec: body.policy as never });
+    out.policyId = id;
+  }
+  return out;
+}
+
+export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
+  const db = deps.database.db;
+
+  app.post('/managers', async (req, reply) => {
+    const b = parse(managerBody, req.body);
+    const row = await db.insert(s.managers).values({ id: randomUUID(), ...b }).returning().catch((e) => conflict(e, 'a manager with this Slack user id'));
+    return reply.code(201).send(row[0]);
+  });
+  app.get('/managers', async () => ({ managers: await db.select().from(s.managers).orderBy(asc(s.managers.createdAt)) }));
+  app.get<{ Params: { id: string } }>('/managers/:id', async (req) =>
+    one(db.select().from(s.managers).where(eq(s.managers.id, uuidParam(req.params.id, 'manager'))), 'manager'));
+  app.patch<{ Params: { id: string } }>('/managers/:id', async (req) => {
+    const b = parse(managerBody.partial(), req.body);
+    const id = uuidParam(req.params.id, 'manager');
+    const { status, ...rest } = b;
+    if (Object.keys(rest).length)
+      await one(db.update(s.managers).set(rest).where(eq(s.managers.id, id)).returning().catch((e) => conflict(e, 'a manager with this Slack user id')), 'manager');
+    // A status change moves cases (SPEC §4), so it goes through core rather than a plain update.
+    if (status) await setManagerStatus(deps.core, id, status);
+    return one(db.select().from(s.managers).where(eq(s.managers.id, id)), 'manager');
+  });
+  for (const [path, status] of [['away', 'away'], ['back', 'active']] as const)
+    app.post<{ Params: { id: string } }>(`/managers/:id/${path}`, async (req) => setManagerStatus(deps.core, uuidParam(req.params.id, 'manager'), status));
+
+  app.post('/clients', async (req, reply) => {
+    const b = parse(clientBody, req.body);
+    const refs = await settingsRefs(db, b.name, b);
+    const { calendar: _c, policy: _p, ...fields } = b;
+    const [row] = await db.insert(s.clients).values({ id: randomUUID(), ...fields, ...refs }).returning().catch((e) => conflict(e, 'a client with this in-app account id'));
+    return reply.code(201).send(await clientView(db, row));
+  });
+  app.get<{ Querystring: { managerId?: string } }>('/clients', async (req) => {
+    const rows = await db.select().from(s.clients).where(req.query.managerId ? eq(s.clients.managerId, req.query.managerId) : undefined).orderBy(asc(s.clients.name));
+    return { clients: await Promise.all(rows.map((c) => clientView(db, c))) };
+  });
+  app.get<{ Params: { id: string } }>('/clients/:id', async (req) =>
+    clientView(db, await one(db.select().from(s.clients).where(eq(s.clients.id, uuidParam(req.params.id, 'client'))), 'client')));
+  app.patch<{ Params: { id: string } }>('/clients/:id', async (req) => {
+    const b = parse(clientBody.partial(), req.body);
+    const id = uuidParam(req.params.id, 'client');
+    const current = await one(db.select().from(s.clients).where(eq(s.clients.id, id)), 'client');
+    const refs = await settingsRefs(db, b.name ?? current.name, b);
+    const { calendar: _c, policy: _p, ...fields } = b;
+    const patch = { ...fields, ...refs };
+    const [row] = Object.keys(patch).length
+      ? await db.update(s.clients).set(patch).where(eq(s.clients.id, id)).returning().catch((e) => conflict(e, 'a client with this in-app account id'))
+      : [current];
+    return clientView(db, row);
+  });
+
+  app.post('/contacts', async (req, reply) => {
+    const b = parse(contactBody, req.body);
+    const id = randomUUID();
+    const { identities, ...fields } = b;
+    const rows: (typeof s.identities.$inferInsert)[] = [];
+    for (const i of identities ?? []) rows.push({ id: randomUUID(), contactId: id, channel: i.channel, account: await accountFor(db, i, b.clientId), externalId: i.externalId });
+    await db.transaction(async (tx) => {
+      await tx.insert(s.contacts).values({ id, ...fields });
+      if (rows.length) await tx.insert(s.identities).values(rows);
+    }).catch((e) => conflict(e, 'the client or one of these identities'));
+    return reply.code(201).send(await contactView(db, await one(db.select().from(s.contacts).where(eq(s.contacts.id, id)), 'contact')));
+  });
+  app.get<{ Querystring: { clientId?: string } }>('/contacts', async (req) => {
+    const rows = await db.select().from(s.contacts).where(req.query.clientId ? eq(s.contacts.clientId, uuidParam(req.query.clientId, 'client')) : undefined);
+    return { contacts: await Promise.all(rows.map((c) => contactView(db, c))) };
+  });
+  app.get<{ Params: { id: string } }>('/contacts/:id', async (req) =>
+    contactView(db, await one(db.select().from(s.contacts).where(eq(s.contacts.id, uuidParam(req.params.id, 'contact'))), 'contact')));
+  app.patch<{ Params: { id: string } }>('/contacts/:id', async (req) => {
+    const b = parse(contactBody.omit({ clientId: true, identities: true }).partial(), req.body);
+    const id = uuidParam(req.params.id, 'contact');
+    const [row] = Object.keys(b).length ? await db.update(s.contacts).set(b).where(eq(s.contacts.id, id)).returning() : await db.select().from(s.contacts).where(eq(s.contacts.id, id));
+    if (!row) throw new HttpError(404, 'contact not found');
+    return contactView(db, row);
+  });
+  app.post<{ Params: { id: string } }>('/contacts/:id/identities', async (req, reply) => {
+    const b = parse(identity, req.body);
+    const contact = await one(db.select().from(s.contacts).where(eq(s.contacts.id, uuidParam(req.params.id, 'contact'))), 'contact');
+    await db.insert(s.identities).values({ id: randomUUID(), contactId: contact.id, channel: b.channel, account: await accountFor(db, b, contact.clientId), externalId: b.externalId }).catch((e) => conflict(e, 'this identity'));
+    return reply.code(201).send(await contactView(db, contact));
+  });
+  app.delete<{ Params: { id: string } }>('/contacts/:id/identities', async (req) => {
+    const b = parse(identity, req.body);
+    const id = uuidParam(req.params.id, 'contact');
+    await db.delete(s.identities).where(and(eq(s.identities.contactId, id), eq(s.identities.channel, b.channel), eq(s.identities.externalId, b.externalId), eq(s.identities.account, await accountFor(db, b, (await one(db.select().from(s.contacts).where(eq(s.contacts.id, id)), 'contact')).clientId))));
+    return contactView(db, await one(db.select().from(s.contacts).where(eq(s.contacts.id, id)), 'contact'));
+  });
+}
+
+/** An in-app identity's account is the client's in-app account id; other channels give their own scope or none. */
+async function accountFor(db: Db, i: z.infer<typeof identity>, clientId: string): Promise<string> {
+  if (i.account !== undefined) return i.account;
+  if (i.channel !== 'inapp') return '';
+  const [c] = await db.select({ a: s.clients.inappAccountId }).from(s.clients).where(eq(s.clients.id, clientId));
+  if (!c?.a) throw new HttpError(400, 'identities: an in-app identity needs the client to have an inappAccountId (or an explicit account)');
+  return c.a;
+}

@@ -1,0 +1,18 @@
+import type { z } from 'zod';
+import { HttpError } from '../errors';
+
+export function parse<T extends z.ZodType>(schema: T, value: unknown, what = 'body'): z.infer<T> {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  throw new HttpError(400, r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : what}: ${i.message}`).join('; '));
+}
+
+export function problems(list: string[], field: string): void {
+  if (list.length) throw new HttpError(400, list.map((p) => `${field}: ${p}`).join('; '));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function uuidParam(v: string, what: string): string {
+  if (!UUID.test(v)) throw new HttpError(404, `${what} ${v} not found`);
+  return v;
+}

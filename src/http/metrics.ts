@@ -1,0 +1,16 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per app instance, so tests with several apps in one process don't collide. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    inbound: new Counter({ name: 'switchboard_inbound_total', help: 'Inbound deliveries by channel and outcome', labelNames: ['channel', 'outcome'], registers: [registry] }),
+    outbound: new Counter({ name: 'switchboard_outbox_total', help: 'Outbox deliveries by target and result', labelNames: ['target', 'result'], registers: [registry] }),
+    slaAlerts: new Counter({ name: 'switchboard_sla_alerts_total', help: 'SLA alerts fired', registers: [registry] }),
+    ingestSeconds: new Histogram({ name: 'switchboard_ingest_seconds', help: 'Inbound webhook handling time', labelNames: ['channel'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
+    outboxBacklog: new Gauge({ name: 'switchboard_outbox_claimed', help: 'Rows claimed by the last drain pass', registers: [registry] }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,88 @@
+// Composition root: config → database → migrations → service → listen → jobs; graceful shutdown on signals.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { ConfigError, loadConfig } from './config';
+import { migrate, openPglite, openPostgres, type Database } from './db/connect';
+import { DataDirLockedError } from './db/dir-lock';
+import { createService } from './services';
+
+const IMPLEMENTED = new Set(['inapp']);
+
+/** ADMIN_TOKEN, or one generated once and kept in the data dir so it survives restarts. */
+function adminToken(configured: string | undefined, dataDir: string): { token: string; generated: string | null } {
+  if (configured) return { token: configured, generated: null };
+  const file = path.join(dataDir, 'admin-token');
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+  return { token: fs.readFileSync(file, 'utf8').trim(), generated: file };
+}
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({ level: config.LOG_LEVEL, redact: ['*.secret', '*.token', '*.password', 'headers.authorization'] });
+  const dataDir = path.resolve(config.DATA_DIR);
+
+  let database: Database;
+  try {
+    database = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, { max: config.DB_POOL_MAX }) : await openPglite(dataDir);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      console.error(err.message);
+      process.exit(3);
+    }
+    throw err;
+  }
+  await migrate(database);
+
+  const { token, generated } = adminToken(config.ADMIN_TOKEN, dataDir);
+  const svc = await createService({
+    database,
+    log,
+    adminToken: token,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    inapp: config.INAPP_SECRET ? { secret: config.INAPP_SECRET, callbackUrl: config.INAPP_CALLBACK_URL } : undefined,
+    delivery: { clientDeadlineMs: config.OUTBOX_DEADLINE_MINUTES * 60_000, retryBaseMs: config.OUTBOX_RETRY_BASE_MS },
+    jobs: { tickMs: config.SLA_TICK_MS, pollMs: config.OUTBOX_POLL_MS },
+  });
+  const address = await svc.app.listen({ port: config.PORT, host: config.HOST });
+  svc.jobs.start();
+
+  const url = config.PUBLIC_URL ?? address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  const pending = config.channels.filter((c) => !IMPLEMENTED.has(c));
+  console.log(`Switchboard is running at ${url}`);
+  console.log(`  database: ${database.kind === 'pglite' ? `embedded PGlite in ${dataDir} (for trying out and single small machines)` : 'PostgreSQL'}`);
+  console.log(`  channels: ${config.channels.filter((c) => IMPLEMENTED.has(c)).join(', ') || 'none (set INAPP_SECRET to enable the in-app channel)'}`);
+  if (pending.length) console.log(`  configured but not available in this version: ${pending.join(', ')}`);
+  if (generated) console.log(`  admin token (generated, kept in ${generated}): ${token}`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 25_000);
+    force.unref();
+    await svc.app.close();
+    await svc.jobs.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
