@@ -206,7 +206,7 @@ CREATE TABLE "outbox" (
 	"target" text NOT NULL,
 	"channel" text NOT NULL,
 	"conversation_key" text NOT NULL,
-	"address" jsonb NOT NULL,
+	"address" jsonb,
 	"payload" jsonb NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,

@@ -1,6 +1,7 @@
 // The outbox drainer's decisions: send each claimed row through its channel (or the console), then record success,
 // schedule a retry with backoff (honouring a platform's retry-after), or record the failure and tell the console.
 import { ChangeSet } from './changes';
+import { describeError } from './errors';
 import type { Core } from './context';
 import { addTimeline, notifyConsole } from './effects';
 import { DeliveryError, type ChannelAdapter, type ConsoleNotice, type ManagerConsole, type OutboundMessage } from './ports';
@@ -76,7 +77,7 @@ async function deliverOne(core: Core, d: Deliverers, claim: OutboxClaim, leaseMs
 async function failed(core: Core, claim: OutboxClaim, err: unknown, stats: DrainStats): Promise<void> {
   const now = core.clock.now();
   const retryable = err instanceof DeliveryError ? err.retryable : true;
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = describeError(err);
   const attempts = claim.attempts + 1;
   const wait = Math.max(
     backoffMs(attempts, core.delivery.retryBaseMs, core.delivery.retryMaxMs),

@@ -89,8 +89,8 @@ export async function explainedTimeline(db: Db, caseId: string) {
     await db.select().from(s.messages).where(eq(s.messages.caseId, caseId)).orderBy(asc(s.messages.seq)),
   ];
   const items = [
-    ...events.map((e) => ({ at: e.at, type: e.type, reason: e.reason, actor: e.actor, ...(e.data as Record<string, unknown>), source: 'case' as const, order: 0 })),
-    ...clockEvents.map((e) => ({ at: e.at, type: `clock_${e.type}`, reason: e.reason, clockId: e.clockId, ...(e.data as Record<string, unknown>), source: 'sla' as const, order: 1 })),
+    ...events.map((e) => ({ at: e.at, type: e.type, reason: e.reason, actor: e.actor, ...(e.data as Record<string, unknown>), origin: 'case' as const, order: 0 })),
+    ...clockEvents.map((e) => ({ at: e.at, type: `clock_${e.type}`, reason: e.reason, clockId: e.clockId, ...(e.data as Record<string, unknown>), origin: 'sla' as const, order: 1 })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
   return {
     timeline: items.map(({ order: _o, at, ...rest }) => ({ at: at.toISOString(), ...rest })),

@@ -272,13 +272,16 @@ export class DrizzleTx implements StoreTx {
   }
 }
 
-/** Consecutive inserts into one table become one multi-row INSERT; order across tables is kept. */
+/**
+ * All inserts into one table become one multi-row INSERT, rows in the order core added them: sibling CTEs run in
+ * no defined order, so this is what keeps serial columns (message seq, timeline id) in causal order.
+ */
 function groupInserts(cs: ChangeSet) {
-  const groups: { table: keyof typeof TABLES; rows: unknown[] }[] = [];
+  const groups = new Map<keyof typeof TABLES, unknown[]>();
   for (const ins of cs.inserts) {
-    const last = groups[groups.length - 1];
-    if (last && last.table === ins.table) last.rows.push(ins.row);
-    else groups.push({ table: ins.table, rows: [ins.row] });
+    const rows = groups.get(ins.table);
+    if (rows) rows.push(ins.row);
+    else groups.set(ins.table, [ins.row]);
   }
-  return groups;
+  return [...groups].map(([table, rows]) => ({ table, rows }));
 }

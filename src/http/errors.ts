@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CommandError } from '../core/commands';
 import type { Logger } from '../core/ports';
 import { pgCode } from '../db/store';
+import { describeError } from '../core/errors';
 
 export class HttpError extends Error {
   constructor(
@@ -31,10 +32,10 @@ export function errorHandler(log: Logger) {
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: 'unsupported content type; send application/json' });
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     if (isDatabaseUnavailable(err)) {
-      log.error({ route: req.routeOptions.url, err: err.message }, 'database unavailable');
+      log.error({ route: req.routeOptions.url, err: describeError(err) }, 'database unavailable');
       return reply.code(503).header('retry-after', '5').send({ error: 'database unavailable; retry later' });
     }
-    log.error({ route: req.routeOptions.url, err: err.message, stack: err.stack }, 'request failed');
+    log.error({ route: req.routeOptions.url, err: describeError(err) }, 'request failed');
     return reply.code(500).send({ error: 'internal error' });
   };
 }

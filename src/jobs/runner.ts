@@ -3,6 +3,7 @@
 import type { Core } from '../core/context';
 import { drainOutbox, type Deliverers } from '../core/delivery';
 import { tickSla } from '../core/sla/ticker';
+import { describeError } from '../core/errors';
 
 export interface JobOptions {
   tickMs: number;
@@ -46,7 +47,7 @@ export class JobRunner {
         this.onPass?.(kind, count);
       } catch (err) {
         failures++;
-        this.core.log.error({ job: kind, failures, err: (err as Error).message }, 'background pass failed');
+        this.core.log.error({ job: kind, failures, err: describeError(err) }, 'background pass failed');
       } finally {
         this.running.delete(p);
       }

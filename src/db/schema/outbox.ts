@@ -18,7 +18,8 @@ export const outbox = pgTable(
     target: text('target').notNull(),
     channel: text('channel').notNull(),
     conversationKey: text('conversation_key').notNull(),
-    address: jsonb('address').notNull(),
+    // Null for console notices, which have no client address.
+    address: jsonb('address'),
     payload: jsonb('payload').notNull(),
     status: text('status').notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),

@@ -10,7 +10,9 @@ import { programRoutes } from './programs';
 import { reportRoutes } from './reports';
 import { settingsRoutes } from './settings';
 
-export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
+export async function adminRoutes(app: FastifyInstance, opts: AppDeps & { prefix?: string }) {
+  // Sub-plugins inherit the prefix already; passing it on again would double it.
+  const { prefix: _prefix, ...deps } = opts;
   const expected = Buffer.from(deps.adminToken);
   app.addHook('onRequest', async (req) => {
     // The in-app read-back route shares the prefix but authenticates with its own signature.
