@@ -1,0 +1,46 @@
+// Core stays channel-blind (ARCHITECTURE §Principles 1): no platform SDK, no fastify, no drizzle, no database
+// driver, and nothing from adapters/, http/ or db/. This reads the real import graph of src/core.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const CORE = path.resolve(__dirname, '../src/core');
+const FORBIDDEN = [
+  /^@slack\//, /^telegraf/, /^botbuilder/, /^botframework/, /^nodemailer/, /^imapflow/, /^mailparser/, /^fastify/, /^@fastify\//,
+  /^drizzle-orm/, /^pg$/, /^@electric-sql\//, /^pino/, /^prom-client/,
+];
+
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+export function importsOf(source: string): string[] {
+  const specs = new Set<string>();
+  for (const re of [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /^\s*import\s+['"]([^'"]+)['"]/gm])
+    for (const m of source.matchAll(re)) specs.add(m[1]);
+  return [...specs];
+}
+
+test('the import scanner sees every import form', () => {
+  const src = `import a from 'fastify';\nimport type { B } from "drizzle-orm";\nconst c = require('pg');\nconst d = await import('@slack/bolt');\nimport 'telegraf';`;
+  expect(importsOf(src)).toEqual(expect.arrayContaining(['fastify', 'drizzle-orm', 'pg', '@slack/bolt', 'telegraf']));
+});
+
+test('src/core imports no platform SDK, web framework, ORM or driver, and nothing outside core', () => {
+  const offences: string[] = [];
+  const all = files(CORE);
+  expect(all.length).toBeGreaterThan(10);
+  for (const file of all) {
+    for (const spec of importsOf(fs.readFileSync(file, 'utf8'))) {
+      const rel = path.relative(CORE, file);
+      if (FORBIDDEN.some((re) => re.test(spec))) offences.push(`${rel} imports ${spec}`);
+      if (spec.startsWith('.')) {
+        const target = path.resolve(path.dirname(file), spec);
+        if (!target.startsWith(CORE)) offences.push(`${rel} reaches outside core: ${spec}`);
+      }
+    }
+  }
+  expect(offences).toEqual([]);
+});

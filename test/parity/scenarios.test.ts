@@ -1,0 +1,105 @@
+// One scenario, every channel: the transcript of core-level facts must be the same whichever channel the client
+// uses. New channels join by adding their harness to HARNESSES.
+import { inappHarness } from '../../adapters/inapp/harness';
+import { startTestService, type TestService } from '../support/service';
+import type { ChannelHarness, HarnessFactory } from './harness';
+
+const HARNESSES: [string, HarnessFactory][] = [['inapp', inappHarness]];
+
+let t: TestService;
+let managerId: string;
+const transcripts = new Map<string, unknown>();
+
+beforeAll(async () => {
+  t = await startTestService();
+  managerId = (await t.admin('POST', '/api/v1/managers', { name: 'Maria Petrova', timeZone: 'Europe/Moscow' })).json.id;
+});
+afterAll(async () => {
+  // Capability gaps are declared, never hidden: print the matrix the scenarios ran against.
+  const rows = HARNESSES.map(([name, make]) => {
+    const c = make(t).capabilities;
+    return `${name.padEnd(14)} buttons=${c.buttons} threads=${c.threads} attachments=${c.attachments} maxText=${c.maxTextLength} markup=${c.markup}`;
+  });
+  process.stdout.write(`\nchannel capability matrix:\n${rows.join('\n')}\n`);
+  await t.close();
+});
+
+/** Case numbers differ per run; everything else a client or manager would notice must not. */
+function neutral(h: ChannelHarness, number: number) {
+  return h.received().map((m) => ({ kind: m.kind, author: m.author, text: m.text.replaceAll(`#${number}`, '#N') }));
+}
+
+describe.each(HARNESSES)('%s', (name, make) => {
+  let h: ChannelHarness;
+  beforeAll(async () => {
+    h = make(t);
+    await h.start(t);
+    const c = await t.admin('POST', '/api/v1/clients', { name: `Parity ${name}`, tier: 'premium', managerId, ...h.clientFields() });
+    expect(c.status).toBe(201);
+  });
+  afterAll(() => h.stop());
+
+  test('a case from first message to resolution, with a redelivery on the way', async () => {
+    t.clock.set('2026-11-23T08:00:00Z');
+    const first = await h.clientSays('Hi, the dashboard shows wrong numbers for yesterday');
+    expect(first.status).toBe(200);
+    const again = await h.redeliverLast();
+    expect(again.status).toBe(200);
+    if (again.outcome) expect(again.outcome).toBe('duplicate');
+
+    const [kase] = (await t.admin('GET', `/api/v1/cases?managerId=${managerId}&status=open`)).json.cases.filter((c: { channel: string }) => c.channel === name);
+    expect(kase).toMatchObject({ urgency: 'high', managerId, sla: { state: 'running', dueAt: '2026-11-23T08:30:00.000Z' } });
+    await t.drain();
+
+    t.clock.set('2026-11-23T08:10:00Z');
+    await t.admin('POST', `/api/v1/cases/${kase.number}/eta`, { dueAt: '2026-11-23T12:00:00Z', managerId });
+    t.clock.set('2026-11-23T09:00:00Z');
+    await h.clientSays('Thanks, waiting');
+    t.clock.set('2026-11-23T11:00:00Z');
+    await t.admin('POST', `/api/v1/cases/${kase.number}/resolve`, { managerId, summary: 'Timezone setting fixed.' });
+    await t.drain();
+
+    const done = (await t.admin('GET', `/api/v1/cases/${kase.number}`)).json;
+    const transcript = {
+      urgency: done.urgency, status: done.status, sla: done.sla.state, etas: done.etas.map((e: { state: string }) => e.state),
+      inbound: done.messages.filter((m: { direction: string }) => m.direction === 'inbound').length,
+      received: neutral(h, kase.number),
+    };
+    transcripts.set(name, transcript);
+    expect(transcript).toEqual({
+      urgency: 'high', status: 'resolved', sla: 'met', etas: ['met'], inbound: 2,
+      received: [
+        { kind: 'ack', author: null, text: 'We received your request: case #N Urgency: high.\nYour manager: Maria Petrova.\nYou will get a response by Mon 23 Nov 2026, 11:30 (Europe/Moscow).' },
+        { kind: 'eta', author: 'Maria Petrova', text: 'ETA for case #N: Mon 23 Nov 2026, 15:00 (Europe/Moscow).' },
+        { kind: 'resolution', author: 'Maria Petrova', text: 'Case #N is resolved.\nTimezone setting fixed.\nIf anything is still wrong, just reply here within 7 days and we will reopen it.' },
+      ],
+    });
+  });
+
+  test('a message within the reopen window reopens the case, with the urgency the client chose', async () => {
+    t.clock.set('2026-11-24T08:00:00Z');
+    const before = h.received().length;
+    await h.clientSays('Something small to check when you can', { urgency: 'low' });
+    await t.drain();
+    const ack = h.received()[before];
+    expect(ack.kind).toBe('ack');
+    expect(ack.text).toMatch(/^We reopened case #\d+\. Urgency: low\./);
+    expect(ack.text).toContain('Tue 24 Nov 2026, 12:00 (Europe/Moscow)');
+  });
+
+  test('/status lists the open cases', async () => {
+    const before = h.received().length;
+    const res = await h.clientSays('/status');
+    expect(res.status).toBe(200);
+    await t.drain();
+    const status = h.received()[before];
+    expect(status.kind).toBe('status');
+    expect(status.text).toMatch(/^Your open cases:\n#\d+ — Hi, the dashboard shows wrong numbers for yesterday — low, open$/);
+  });
+});
+
+test('every channel produced the same transcript', () => {
+  const all = [...transcripts.values()].map((x) => JSON.stringify(x));
+  expect(all.length).toBe(HARNESSES.length);
+  expect(new Set(all).size).toBe(1);
+});
