@@ -253,6 +253,7 @@ CREATE INDEX "contacts_client_idx" ON "contacts" USING btree ("client_id");--> s
 CREATE UNIQUE INDEX "identities_channel_account_external_uq" ON "identities" USING btree ("channel","account","external_id");--> statement-breakpoint
 CREATE INDEX "identities_contact_idx" ON "identities" USING btree ("contact_id");--> statement-breakpoint
 CREATE INDEX "cases_client_conv_idx" ON "cases" USING btree ("client_id","conversation_key","opened_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "cases_one_open_per_conversation" ON "cases" USING btree ("client_id","conversation_key") WHERE kind = 'support' AND status <> 'resolved';--> statement-breakpoint
 CREATE INDEX "cases_manager_status_idx" ON "cases" USING btree ("manager_id","status");--> statement-breakpoint
 CREATE INDEX "cases_status_idx" ON "cases" USING btree ("status");--> statement-breakpoint
 CREATE UNIQUE INDEX "etas_case_revision_uq" ON "etas" USING btree ("case_id","revision");--> statement-breakpoint

@@ -108,7 +108,7 @@ async function openCase(
   const t = triage(env.text, env.urgency, ctx.triage);
   const r = route(client, ctx.managers, t.urgency, ctx.calendar, now);
   const kase = cs.insert('cases', {
-    id: randomUUID(), number: await tx.nextCaseNumber(), clientId: client.id, contactId: contact.id, kind: 'support', status: 'open',
+    id: randomUUID(), number: ctx.newCaseNumber ?? (await tx.nextCaseNumber()), clientId: client.id, contactId: contact.id, kind: 'support', status: 'open',
     urgency: t.urgency, urgencySource: t.source, managerId: r.manager?.id ?? null, coveringForManagerId: r.coveringFor?.id ?? null,
     channel: env.channel, conversationKey: env.conversationKey, address: env.address, subject: subjectOf(env.text),
     openedAt: now, resolvedAt: null, etaAt: null, updatedAt: now,

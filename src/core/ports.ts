@@ -142,6 +142,8 @@ export interface IntakeContext {
   /** The latest resolved case on this conversation. */
   lastResolved: CaseRow | null;
   triage: TriageRules;
+  /** A case number reserved in case intake opens a case (numbers may have gaps). */
+  newCaseNumber: number | null;
 }
 
 export interface CaseListFilter {

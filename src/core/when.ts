@@ -18,8 +18,9 @@ export function parseWhen(text: string, now: Date, zone: string): Date | null {
   if (!trimmed) return null;
   const ms = parseDuration(trimmed.replace(/^in\s+/i, ''));
   if (ms !== null) return new Date(now.getTime() + ms);
+  // Only ISO forms that carry a date: luxon reads a bare time ("15:00") as today by the system clock, not `now`.
   const iso = DateTime.fromISO(trimmed, { zone, setZone: false });
-  if (iso.isValid && /\d{2}:\d{2}/.test(trimmed)) return iso.toJSDate();
+  if (iso.isValid && /^\d{4}-/.test(trimmed) && /\d{2}:\d{2}/.test(trimmed)) return iso.toJSDate();
   // chrono takes the reference zone as an offset in minutes; the zone's offset at `now` is right except across a
   // DST change between now and the date named, which we correct by re-reading the wall time in the zone.
   const offset = DateTime.fromJSDate(now, { zone }).offset;

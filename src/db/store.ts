@@ -5,15 +5,33 @@ import type { ChangeSet } from '../core/changes';
 import type { OutboxClaim } from '../core/delivery';
 import type { CalendarSpec, PolicySpec } from '../core/model';
 import type { InboundEnvelope, IntakeContext, OutboxFinish, Store, StoreTx } from '../core/ports';
-import type { CaseAggregate, CaseRow, ClientRow, ClockRow, ManagerRow } from '../core/records';
+import type { CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, EtaRow, ManagerRow } from '../core/records';
 import { DEFAULT_CALENDAR } from '../core/sla/calendar';
 import { effectivePolicy } from '../core/sla/policy';
 import { DEFAULT_TRIAGE, type TriageRules } from '../core/triage';
+import { fromJsonRow, intakeQuery } from './intake-query';
 import type { Db } from './connect';
 import * as s from './schema';
 import { TABLES } from './tables';
 
-const RETRYABLE_PG = new Set(['40001', '40P01']);
+// Serialization failures and deadlocks, and unique violations: two first messages racing to open a case, create a
+// contact or onboard a client collide on a unique index; the loser's retry sees the winner's rows and appends.
+const RETRYABLE_PG = new Set(['40001', '40P01', '23505']);
+
+interface IntakeJson {
+  inserted: boolean;
+  seen: string[] | null;
+  contact: Record<string, unknown> | null;
+  client: Record<string, unknown> | null;
+  calendar: CalendarSpec | null;
+  policy: Partial<PolicySpec> | null;
+  triage: TriageRules | null;
+  managers: Record<string, unknown>[] | null;
+  case: Record<string, unknown> | null;
+  clocks: Record<string, unknown>[] | null;
+  eta: Record<string, unknown> | null;
+  number: number | string | null;
+}
 
 export class DrizzleStore implements Store {
   constructor(private readonly db: Db) {}
@@ -23,7 +41,7 @@ export class DrizzleStore implements Store {
       try {
         return await this.db.transaction((tx) => fn(new DrizzleTx(tx as unknown as Db)));
       } catch (err) {
-        // Serialization failures and deadlocks are safe to retry: the transaction left nothing behind.
+        // The transaction left nothing behind, so running it again is safe.
         if (attempt < 4 && RETRYABLE_PG.has(pgCode(err) ?? '')) continue;
         throw err;
       }
@@ -41,74 +59,36 @@ export class DrizzleTx implements StoreTx {
   constructor(private readonly db: Db) {}
 
   async intakeContext(env: InboundEnvelope, now: Date): Promise<IntakeContext> {
-    const db = this.db;
-    const base = { calendar: DEFAULT_CALENDAR, policy: effectivePolicy(null), managers: [], openCase: null, lastResolved: null, triage: DEFAULT_TRIAGE, contact: null, client: null };
-    const inserted = await db
-      .insert(s.inboundDeliveries)
-      .values({ channel: env.channel, deliveryId: env.deliveryId, receivedAt: now })
-      .onConflictDoNothing()
-      .returning({ id: s.inboundDeliveries.deliveryId });
-    if (!inserted.length) return { ...base, duplicate: true, echo: false };
-
-    if (env.platformMessageIds.length) {
-      const seen = await db
-        .select({ direction: s.messagePlatformIds.direction })
-        .from(s.messagePlatformIds)
-        .where(and(eq(s.messagePlatformIds.channel, env.channel), sql`(${s.messagePlatformIds.scope}, ${s.messagePlatformIds.externalId}) IN (${sql.join(env.platformMessageIds.map((p) => sql`(${p.scope}, ${p.externalId})`), sql`, `)})`));
-      if (seen.some((r) => r.direction === 'outbound')) return { ...base, duplicate: false, echo: true };
-      // The same platform message under a new delivery id (some platforms re-wrap redeliveries).
-      if (seen.length) return { ...base, duplicate: true, echo: false };
-    }
-
-    const [identity] = await db
-      .select({ contact: s.contacts })
-      .from(s.identities)
-      .innerJoin(s.contacts, eq(s.contacts.id, s.identities.contactId))
-      .where(and(eq(s.identities.channel, env.channel), eq(s.identities.account, env.account), eq(s.identities.externalId, env.sender.externalId)))
-      .limit(1);
-    const contact = identity?.contact ?? null;
-    const client = contact ? await this.getClient(contact.clientId) : await this.clientForAccount(env.channel, env.account);
-    const [managers, settings, triage] = [await this.listManagers(), client ? await this.clientSettings(client) : null, await this.triageRules()];
-    let openCase: CaseAggregate | null = null;
-    let lastResolved: CaseRow | null = null;
-    if (client) {
-      const recent = await db
-        .select()
-        .from(s.cases)
-        .where(and(eq(s.cases.clientId, client.id), eq(s.cases.conversationKey, env.conversationKey), eq(s.cases.kind, 'support')))
-        .orderBy(desc(s.cases.openedAt))
-        .limit(1)
-        .for('update');
-      const latest = recent[0] as CaseRow | undefined;
-      if (latest && latest.status !== 'resolved') openCase = await this.aggregate(latest, client, contact, settings!);
-      else if (latest) lastResolved = latest;
-    }
-    return {
-      duplicate: false, echo: false, contact, client, managers, openCase, lastResolved, triage,
-      calendar: settings?.calendar ?? DEFAULT_CALENDAR, policy: settings?.policy ?? effectivePolicy(null),
+    const res = await this.db.execute(intakeQuery(env, now));
+    const raw = (res as unknown as { rows: { ctx: IntakeJson | string }[] }).rows[0].ctx;
+    const j: IntakeJson = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    const client = fromJsonRow<ClientRow>(j.client);
+    const calendar = j.calendar ?? DEFAULT_CALENDAR;
+    const policy = effectivePolicy(j.policy);
+    const base = {
+      contact: fromJsonRow<ContactRow>(j.contact), client, calendar, policy, triage: j.triage ?? DEFAULT_TRIAGE,
+      managers: (j.managers ?? []).map((m) => fromJsonRow<ManagerRow>(m)!), openCase: null, lastResolved: null,
+      newCaseNumber: j.number === null ? null : Number(j.number),
     };
-  }
-
-  private async clientForAccount(channel: string, account: string): Promise<ClientRow | null> {
-    if (!account) return null;
-    if (channel === 'inapp') {
-      const [c] = await this.db.select().from(s.clients).where(eq(s.clients.inappAccountId, account)).limit(1);
-      return (c as ClientRow) ?? null;
-    }
-    // Another person from the same workspace / tenant / group already belongs to a client.
-    const [row] = await this.db
-      .select({ client: s.clients })
-      .from(s.identities)
-      .innerJoin(s.contacts, eq(s.contacts.id, s.identities.contactId))
-      .innerJoin(s.clients, eq(s.clients.id, s.contacts.clientId))
-      .where(and(eq(s.identities.channel, channel), eq(s.identities.account, account)))
-      .limit(1);
-    return (row?.client as ClientRow) ?? null;
-  }
-
-  private async triageRules(): Promise<TriageRules> {
-    const [row] = await this.db.select().from(s.settings).where(eq(s.settings.key, 'triage')).limit(1);
-    return (row?.value as TriageRules) ?? DEFAULT_TRIAGE;
+    if (!j.inserted) return { ...base, duplicate: true, echo: false };
+    if (j.seen?.includes('outbound')) return { ...base, duplicate: false, echo: true };
+    // The same platform message under a new delivery id (some platforms re-wrap redeliveries).
+    if (j.seen?.length) return { ...base, duplicate: true, echo: false };
+    const kase = fromJsonRow<CaseRow>(j.case);
+    if (!kase || !client) return { ...base, duplicate: false, echo: false, lastResolved: null };
+    if (kase.status === 'resolved') return { ...base, duplicate: false, echo: false, lastResolved: kase };
+    const clocks = (j.clocks ?? []).map((c) => fromJsonRow<ClockRow>(c)!);
+    const eta = fromJsonRow<EtaRow>(j.eta);
+    const standing = eta && eta.state === 'standing' && !eta.closedAt ? eta : null;
+    const openCase: CaseAggregate = {
+      case: kase, client, contact: base.contact, calendar, policy,
+      manager: base.managers.find((m) => m.id === kase.managerId) ?? null,
+      responseClock: clocks.find((c) => c.kind === 'response') ?? null,
+      eta: standing,
+      etaClock: standing ? (clocks.find((c) => c.etaId === standing.id) ?? null) : null,
+      lastEtaRevision: eta?.revision ?? 0,
+    };
+    return { ...base, duplicate: false, echo: false, openCase };
   }
 
   async apply(cs: ChangeSet): Promise<void> {

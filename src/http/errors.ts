@@ -20,8 +20,11 @@ const COMMAND_STATUS = { not_found: 404, invalid: 400, conflict: 409 } as const;
 export function isDatabaseUnavailable(err: unknown): boolean {
   const code = pgCode(err) ?? '';
   if (/^(08|57P0|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) return true;
-  const msg = err instanceof Error ? err.message : '';
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|PGlite is closed|Cannot use a pool after calling end/i.test(msg);
+  // Query errors from the ORM wrap the driver's error as `cause`; their own "Failed query: ..." message embeds the
+  // parameters (client text), so only the driver's messages are matched.
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++)
+    if (typeof e.message === 'string' && !e.message.startsWith('Failed query:') && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|PGlite is closed|Cannot use a pool after calling end/i.test(e.message)) return true;
+  return false;
 }
 
 export function errorHandler(log: Logger) {

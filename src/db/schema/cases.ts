@@ -34,6 +34,9 @@ export const cases = pgTable(
   },
   (t) => [
     index('cases_client_conv_idx').on(t.clientId, t.conversationKey, t.openedAt),
+    // One open support case per conversation: two first messages racing each other can't both open one (the loser
+    // retries and appends), without taking a lock on every message.
+    uniqueIndex('cases_one_open_per_conversation').on(t.clientId, t.conversationKey).where(sql`kind = 'support' AND status <> 'resolved'`),
     index('cases_manager_status_idx').on(t.managerId, t.status),
     index('cases_status_idx').on(t.status),
   ],
