@@ -37,5 +37,7 @@ export function splitText(text: string, max: number): string[] {
     rest = rest.slice(cut).trimStart();
   }
   if (rest) parts.push(rest);
-  return parts;
+  // Leading whitespace can leave an empty first cut; platforms reject empty messages.
+  const nonEmpty = parts.filter((p) => p.length > 0);
+  return nonEmpty.length ? nonEmpty : [text.slice(0, max)];
 }

@@ -106,7 +106,8 @@ export function startDeadlineClock(
 
 /** A response (or a resolution, an ETA, a request for details) stops the clock: met before the due time, else breached. */
 export function stopClock(cs: ChangeSet, clock: ClockRow, now: Date, reason: string): 'met' | 'breached' | 'missed' {
-  const late = now.getTime() > clock.dueAt.getTime();
+  // "Met if before the due time, breached otherwise" (SPEC §3): at the due instant itself it is late, as fireDue says.
+  const late = now.getTime() >= clock.dueAt.getTime();
   const state = clock.kind === 'response' ? (late ? 'breached' : 'met') : late ? 'missed' : 'met';
   const patch = { state, stoppedAt: now, nextFireAt: null };
   Object.assign(clock, patch);
@@ -204,7 +205,7 @@ export function slaState(
   if (caseStatus === 'waiting_on_client') return { state: 'paused', dueAt: null, startedAt: clock?.startedAt ?? null };
   if (!clock || clock.state === 'cancelled') return { state: 'none', dueAt: null, startedAt: null };
   const state =
-    clock.state === 'running' ? (clock.dueAt.getTime() < now.getTime() ? 'breached' : 'running') : clock.state === 'met' ? 'met' : 'breached';
+    clock.state === 'running' ? (clock.dueAt.getTime() <= now.getTime() ? 'breached' : 'running') : clock.state === 'met' ? 'met' : 'breached';
   return { state, dueAt: clock.dueAt, startedAt: clock.startedAt };
 }
 

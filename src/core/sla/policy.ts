@@ -16,7 +16,9 @@ export const DEFAULT_POLICY: PolicySpec = {
 };
 
 /** A stored policy may override only some fields; the rest come from the defaults. */
-export function effectivePolicy(partial: Partial<PolicySpec> | null | undefined): PolicySpec {
+export type PolicyOverrides = Partial<Omit<PolicySpec, 'targets'>> & { targets?: Partial<PolicySpec['targets']> };
+
+export function effectivePolicy(partial: PolicyOverrides | null | undefined): PolicySpec {
   if (!partial) return DEFAULT_POLICY;
   return {
     targets: { ...DEFAULT_POLICY.targets, ...(partial.targets ?? {}) },
