@@ -25,7 +25,7 @@ export async function benchTicker(url: string, clocks: number) {
       now() + interval '1 hour' + (random() * interval '20 hours')
     FROM cases`);
   await db.execute(sql`ANALYZE`);
-  const core = { store: new DrizzleStore(db), clock: { now: () => new Date() }, log: pino({ level: 'warn' }), delivery: DEFAULT_DELIVERY };
+  const core = { store: new DrizzleStore(db, 'postgres'), clock: { now: () => new Date() }, log: pino({ level: 'warn' }), delivery: DEFAULT_DELIVERY };
   const polls = 500;
   const query: number[] = [];
   const pass: number[] = [];

@@ -35,7 +35,7 @@ export interface Service {
 
 export async function createService(o: ServiceOptions): Promise<Service> {
   const core: Core = {
-    store: new DrizzleStore(o.database.db),
+    store: new DrizzleStore(o.database.db, o.database.kind),
     clock: o.clock ?? systemClock,
     log: o.log,
     delivery: { ...DEFAULT_DELIVERY, ...o.delivery },

@@ -2,29 +2,24 @@
 // the client's calendar / policy / triage rules, the managers routing may need, the conversation's latest case
 // (row-locked) with its running clocks and latest ETA, and a case number in case one is opened. Ingest is bound by
 // round trips; this and the single write statement keep it at four (BEGIN, read, write, COMMIT).
-import { sql, type SQL } from 'drizzle-orm';
 import type { InboundEnvelope } from '../core/ports';
 
-export function intakeQuery(env: InboundEnvelope, now: Date): SQL {
-  const ids = env.platformMessageIds;
-  const seen = ids.length
-    ? sql`(SELECT json_agg(direction) FROM message_platform_ids WHERE channel = ${env.channel} AND (scope, external_id) IN (${sql.join(ids.map((p) => sql`(${p.scope}, ${p.externalId})`), sql`, `)}))`
-    : sql`NULL::json`;
-  // The in-app channel names its account as a client's inappAccountId; elsewhere a colleague's identity from the same
-  // workspace / tenant points at the client.
-  const byAccount =
-    env.channel === 'inapp'
-      ? sql`SELECT * FROM clients WHERE inapp_account_id = ${env.account}`
-      : sql`SELECT cl.* FROM identities i JOIN contacts c ON c.id = i.contact_id JOIN clients cl ON cl.id = c.client_id
-            WHERE i.channel = ${env.channel} AND i.account = ${env.account} AND ${env.account} <> ''`;
-  return sql`
+// The in-app channel names its account as a client's inappAccountId; elsewhere a colleague's identity from the same
+// workspace / tenant points at the client.
+const BY_ACCOUNT = {
+  inapp: `SELECT * FROM clients WHERE inapp_account_id = $4`,
+  other: `SELECT cl.* FROM identities i JOIN contacts c ON c.id = i.contact_id JOIN clients cl ON cl.id = c.client_id
+          WHERE i.channel = $1 AND i.account = $4 AND $4 <> ''`,
+};
+
+const text = (byAccount: string) => `
 WITH d AS (
-  INSERT INTO inbound_deliveries (channel, delivery_id, received_at) VALUES (${env.channel}, ${env.deliveryId}, ${now.toISOString()})
+  INSERT INTO inbound_deliveries (channel, delivery_id, received_at) VALUES ($1, $2, $3::timestamptz)
   ON CONFLICT DO NOTHING RETURNING 1
 ),
 ident AS (
   SELECT c.* FROM identities i JOIN contacts c ON c.id = i.contact_id
-  WHERE i.channel = ${env.channel} AND i.account = ${env.account} AND i.external_id = ${env.sender.externalId} LIMIT 1
+  WHERE i.channel = $1 AND i.account = $4 AND i.external_id = $5 LIMIT 1
 ),
 cl AS (
   (SELECT * FROM clients WHERE id = (SELECT client_id FROM ident))
@@ -33,12 +28,13 @@ cl AS (
   LIMIT 1
 ),
 kase AS (
-  SELECT * FROM cases WHERE client_id = (SELECT id FROM cl) AND conversation_key = ${env.conversationKey} AND kind = 'support'
+  SELECT * FROM cases WHERE client_id = (SELECT id FROM cl) AND conversation_key = $6 AND kind = 'support'
   ORDER BY opened_at DESC LIMIT 1 FOR UPDATE
 )
 SELECT json_build_object(
   'inserted', EXISTS (SELECT 1 FROM d),
-  'seen', ${seen},
+  'seen', (SELECT json_agg(direction) FROM message_platform_ids
+           WHERE channel = $1 AND (scope, external_id) IN (SELECT x->>'scope', x->>'externalId' FROM json_array_elements($7::json) x)),
   'contact', (SELECT row_to_json(ident) FROM ident),
   'client', (SELECT row_to_json(cl) FROM cl),
   'calendar', (SELECT spec FROM calendars WHERE id = (SELECT calendar_id FROM cl)),
@@ -52,6 +48,14 @@ SELECT json_build_object(
   'eta', (SELECT row_to_json(e) FROM etas e WHERE e.case_id = (SELECT id FROM kase) ORDER BY e.revision DESC LIMIT 1),
   'number', CASE WHEN EXISTS (SELECT 1 FROM kase WHERE status <> 'resolved') THEN NULL ELSE nextval('case_number_seq') END
 ) AS ctx`;
+
+const TEXTS = { inapp: text(BY_ACCOUNT.inapp), other: text(BY_ACCOUNT.other) };
+
+export function intakeQuery(env: InboundEnvelope, now: Date): { text: string; params: string[] } {
+  return {
+    text: env.channel === 'inapp' ? TEXTS.inapp : TEXTS.other,
+    params: [env.channel, env.deliveryId, now.toISOString(), env.account, env.sender.externalId, env.conversationKey, JSON.stringify(env.platformMessageIds)],
+  };
 }
 
 const DATE_KEY = /_at$/;

@@ -1,6 +1,6 @@
 // The Store port on drizzle. Each core operation runs in one transaction; writes arrive as a ChangeSet and are
 // applied as one statement (data-modifying CTEs) to keep round trips — the dominant cost of ingest — low.
-import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { ChangeSet } from '../core/changes';
 import type { OutboxClaim } from '../core/delivery';
 import type { CalendarSpec, PolicySpec } from '../core/model';
@@ -12,7 +12,7 @@ import { DEFAULT_TRIAGE, type TriageRules } from '../core/triage';
 import { fromJsonRow, intakeQuery } from './intake-query';
 import type { Db } from './connect';
 import * as s from './schema';
-import { TABLES } from './tables';
+import { changeSetSql, rawQuery, type DriverKind, type RawQuery } from './raw';
 
 // Serialization failures and deadlocks, and unique violations: two first messages racing to open a case, create a
 // contact or onboard a client collide on a unique index; the loser's retry sees the winner's rows and appends.
@@ -34,12 +34,15 @@ interface IntakeJson {
 }
 
 export class DrizzleStore implements Store {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly kind: DriverKind,
+  ) {}
 
   async tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((tx) => fn(new DrizzleTx(tx as unknown as Db)));
+        return await this.db.transaction((tx) => fn(new DrizzleTx(tx as unknown as Db, this.kind)));
       } catch (err) {
         // The transaction left nothing behind, so running it again is safe.
         if (attempt < 4 && RETRYABLE_PG.has(pgCode(err) ?? '')) continue;
@@ -56,11 +59,17 @@ export function pgCode(err: unknown): string | undefined {
 }
 
 export class DrizzleTx implements StoreTx {
-  constructor(private readonly db: Db) {}
+  private readonly raw: RawQuery;
+  constructor(
+    private readonly db: Db,
+    kind: DriverKind,
+  ) {
+    this.raw = rawQuery(db, kind);
+  }
 
   async intakeContext(env: InboundEnvelope, now: Date): Promise<IntakeContext> {
-    const res = await this.db.execute(intakeQuery(env, now));
-    const raw = (res as unknown as { rows: { ctx: IntakeJson | string }[] }).rows[0].ctx;
+    const q = intakeQuery(env, now);
+    const raw = (await this.raw(q.text, q.params))[0].ctx as IntakeJson | string;
     const j: IntakeJson = typeof raw === 'string' ? JSON.parse(raw) : raw;
     const client = fromJsonRow<ClientRow>(j.client);
     const calendar = j.calendar ?? DEFAULT_CALENDAR;
@@ -92,21 +101,8 @@ export class DrizzleTx implements StoreTx {
   }
 
   async apply(cs: ChangeSet): Promise<void> {
-    const statements: SQL[] = [];
-    for (const ins of groupInserts(cs)) statements.push(this.db.insert(TABLES[ins.table] as never).values(ins.rows as never).getSQL());
-    for (const u of cs.updates) {
-      const table = TABLES[u.table] as typeof s.cases;
-      statements.push(this.db.update(table).set(u.patch as never).where(eq(table.id, u.id)).getSQL());
-    }
-    if (!statements.length) return;
-    if (statements.length === 1) {
-      await this.db.execute(statements[0]);
-      return;
-    }
-    // Sibling data-modifying CTEs: foreign keys are checked at the end of the statement, so parents and children
-    // may be inserted side by side. Each row appears in at most one CTE (ChangeSet merges updates per row).
-    const ctes = statements.map((st, i) => sql`${sql.raw(`w${i}`)} AS (${st})`);
-    await this.db.execute(sql`WITH ${sql.join(ctes, sql`, `)} SELECT 1`);
+    const st = changeSetSql(cs);
+    if (st) await this.raw(st.text, st.params);
   }
 
   async nextCaseNumber(): Promise<number> {
@@ -250,18 +246,4 @@ export class DrizzleTx implements StoreTx {
   async finishOutbox(id: number, patch: OutboxFinish): Promise<void> {
     await this.db.update(s.outbox).set({ ...patch, leaseUntil: null }).where(eq(s.outbox.id, id));
   }
-}
-
-/**
- * All inserts into one table become one multi-row INSERT, rows in the order core added them: sibling CTEs run in
- * no defined order, so this is what keeps serial columns (message seq, timeline id) in causal order.
- */
-function groupInserts(cs: ChangeSet) {
-  const groups = new Map<keyof typeof TABLES, unknown[]>();
-  for (const ins of cs.inserts) {
-    const rows = groups.get(ins.table);
-    if (rows) rows.push(ins.row);
-    else groups.set(ins.table, [ins.row]);
-  }
-  return [...groups].map(([table, rows]) => ({ table, rows }));
 }

@@ -1,0 +1,95 @@
+// Hand-written SQL on the transaction's own connection, for the ingest hot path. On PostgreSQL the statements are
+// named, so each connection parses and plans a statement shape once; PGlite has no such cost to save. Parameters
+// are passed as text (JSON for structured values) so both drivers read them alike.
+import { createHash } from 'node:crypto';
+import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
+import type { ChangeSet } from '../core/changes';
+import type { Db } from './connect';
+import { TABLES } from './tables';
+
+export type DriverKind = 'postgres' | 'pglite';
+
+export interface RawQuery {
+  (text: string, params: (string | null)[]): Promise<Record<string, unknown>[]>;
+}
+
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let n = names.get(text);
+  if (!n) {
+    if (names.size > 5000) names.clear();
+    n = `sb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    names.set(text, n);
+  }
+  return n;
+}
+
+export function rawQuery(tx: Db, kind: DriverKind): RawQuery {
+  const client = (tx as unknown as { session: { client: any } }).session.client;
+  if (kind === 'postgres')
+    return async (text, params) => (await client.query({ name: statementName(text), text, values: params })).rows;
+  return async (text, params) => (await client.query(text, params)).rows;
+}
+
+/** key → column name, per table, from the drizzle schema (the single source of column names). */
+const columnMaps = new Map<Table, Map<string, string>>();
+function columnsOf(table: Table): Map<string, string> {
+  let m = columnMaps.get(table);
+  if (!m) {
+    m = new Map(Object.entries(getTableColumns(table)).map(([key, col]) => [key, col.name]));
+    columnMaps.set(table, m);
+  }
+  return m;
+}
+
+function snakeRow(cols: Map<string, string>, row: Record<string, unknown>, table: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    const c = cols.get(k);
+    if (!c) throw new Error(`${table} has no column for "${k}"`);
+    out[c] = v;
+  }
+  return out;
+}
+
+const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+
+/**
+ * A ChangeSet as one statement of sibling data-modifying CTEs. Each table's inserts are one INSERT … SELECT from
+ * json_populate_recordset (rows in the order core added them, so serial columns follow causal order); each update
+ * is an UPDATE … FROM json_populate_record. The text depends only on which tables and columns are touched, so it
+ * is a small set of named statements. Foreign keys are checked at the end of the statement, so parents and children
+ * may be written side by side; ChangeSet guarantees each row appears once.
+ */
+export function changeSetSql(cs: ChangeSet): { text: string; params: string[] } | null {
+  const parts: string[] = [];
+  const params: string[] = [];
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const ins of cs.inserts) {
+    const rows = groups.get(ins.table) ?? [];
+    rows.push(ins.row as unknown as Record<string, unknown>);
+    groups.set(ins.table, rows);
+  }
+  for (const [name, rows] of groups) {
+    const table = TABLES[name as keyof typeof TABLES] as Table;
+    const cols = columnsOf(table);
+    const snake = rows.map((r) => snakeRow(cols, r, name));
+    const used = [...new Set(snake.flatMap((r) => Object.keys(r)))].sort();
+    const list = used.map(q).join(', ');
+    params.push(JSON.stringify(snake));
+    parts.push(`INSERT INTO ${q(getTableName(table))} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${q(getTableName(table))}, $${params.length}::json)`);
+  }
+  for (const u of cs.updates) {
+    const table = TABLES[u.table] as Table;
+    const cols = columnsOf(table);
+    const patch = snakeRow(cols, { ...(u.patch as Record<string, unknown>), id: u.id }, u.table);
+    const set = Object.keys(patch).filter((c) => c !== 'id').sort();
+    if (!set.length) continue;
+    params.push(JSON.stringify(patch));
+    const t = q(getTableName(table));
+    parts.push(`UPDATE ${t} SET ${set.map((c) => `${q(c)} = r.${q(c)}`).join(', ')} FROM json_populate_record(NULL::${t}, $${params.length}::json) r WHERE ${t}."id" = r."id"`);
+  }
+  if (!parts.length) return null;
+  if (parts.length === 1) return { text: parts[0], params };
+  return { text: `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT 1`, params };
+}
