@@ -57,9 +57,12 @@ export function sendToClient(
   return row;
 }
 
-/** Queues a notice for the manager console and keeps it on the case timeline (the console of record until Slack). */
-export function notifyConsole(cs: ChangeSet, notice: ConsoleNotice, now: Date, delivery: DeliveryPolicy): void {
-  if (notice.caseId)
+/**
+ * Queues a notice for the manager console and keeps it on the case timeline (the console of record until Slack).
+ * `timeline: false` when the caller's own timeline entry already says it (saves a row on the ingest hot path).
+ */
+export function notifyConsole(cs: ChangeSet, notice: ConsoleNotice, now: Date, delivery: DeliveryPolicy, opts: { timeline?: boolean } = {}): void {
+  if (notice.caseId && opts.timeline !== false)
     addTimeline(cs, notice.caseId, now, 'console_notice', 'system', notice.text, {
       notice: notice.type, managerIds: notice.managerIds, toLead: notice.toLead,
     });

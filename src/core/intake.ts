@@ -154,7 +154,6 @@ function appendToCase(
 ): IngestOutcome {
   const kase = agg.case;
   const msg = storeMessage(cs, kase.id, contact, env, now);
-  cs.update('cases', kase.id, { updatedAt: now });
   let clockNote = '';
   if (!env.sender.isAutomated) {
     // The client's explicit choice beats the classifier but never a manager's setting (SPEC §2).
@@ -177,11 +176,13 @@ function appendToCase(
       clockNote = ' — response clock started';
     }
   }
-  addTimeline(cs, kase.id, now, 'client_message', `contact:${contact.id}`, clockNote.replace(' — ', ''), { messageId: msg.id });
+  const managerIds = kase.managerId ? [kase.managerId] : [];
+  // One timeline entry says both what arrived and whom the console told.
+  addTimeline(cs, kase.id, now, 'client_message', `contact:${contact.id}`, clockNote.replace(' — ', ''), { messageId: msg.id, notice: 'client_message', managerIds });
   notifyConsole(cs, {
     type: 'client_message', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: false,
-    managerIds: kase.managerId ? [kase.managerId] : [], text: `New message from ${contact.name} on case #${kase.number}${clockNote}.`,
-  }, now, core.delivery);
+    managerIds, text: `New message from ${contact.name} on case #${kase.number}${clockNote}.`,
+  }, now, core.delivery, { timeline: false });
   return { status: 'stored', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, opened: false, reopened: false };
 }
 

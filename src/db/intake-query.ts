@@ -33,8 +33,12 @@ kase AS (
 )
 SELECT json_build_object(
   'inserted', EXISTS (SELECT 1 FROM d),
-  'seen', (SELECT json_agg(direction) FROM message_platform_ids
-           WHERE channel = $1 AND (scope, external_id) IN (SELECT x->>'scope', x->>'externalId' FROM json_array_elements($7::json) x)),
+  -- A correlated scalar lookup per id stays an index probe however large the table grows; a join here was planned
+  -- as a scan of every id on the channel while statistics were young.
+  'seen', (SELECT json_agg(dir) FROM (
+             SELECT (SELECT direction FROM message_platform_ids
+                     WHERE channel = $1 AND scope = x->>'scope' AND external_id = x->>'externalId') AS dir
+             FROM json_array_elements($7::json) x) ids WHERE dir IS NOT NULL),
   'contact', (SELECT row_to_json(ident) FROM ident),
   'client', (SELECT row_to_json(cl) FROM cl),
   'calendar', (SELECT spec FROM calendars WHERE id = (SELECT calendar_id FROM cl)),
