@@ -92,6 +92,7 @@ CREATE TABLE "cases" (
 	"resolved_at" timestamp with time zone,
 	"eta_at" timestamp with time zone,
 	"updated_at" timestamp with time zone NOT NULL,
+	"version" integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "cases_number_unique" UNIQUE("number")
 );
 --> statement-breakpoint

@@ -2,10 +2,11 @@
 // the caller's transaction. Updates to one row are merged so each row is written once.
 import type {
   CallRequestRow, CaseRow, ClientRow, ClockEventRow, ClockRow, ContactRow, EtaRow, FeatureRequestRow, IdentityRow,
-  ManagerRow, MessageRow, MilestoneRow, OutboxRow, PlatformIdRow, TimelineRow,
+  InboundDeliveryRow, ManagerRow, MessageRow, MilestoneRow, OutboxRow, PlatformIdRow, TimelineRow,
 } from './records';
 
 export interface TableRows {
+  inboundDeliveries: InboundDeliveryRow;
   managers: ManagerRow;
   clients: ClientRow;
   contacts: ContactRow;
@@ -36,8 +37,16 @@ export interface Update<T extends UpdatableTable = UpdatableTable> {
   patch: Partial<TableRows[T]>;
 }
 
+/** The change set applies only if the case is still at this version (optimistic concurrency). */
+export interface Guard {
+  table: 'cases';
+  id: string;
+  version: number;
+}
+
 export class ChangeSet {
   readonly inserts: Insert[] = [];
+  readonly guards: Guard[] = [];
   private readonly updateMap = new Map<string, Update>();
 
   insert<T extends TableName>(table: T, row: TableRows[T]): TableRows[T] {
@@ -55,6 +64,13 @@ export class ChangeSet {
     const existing = this.updateMap.get(key);
     if (existing) Object.assign(existing.patch, patch);
     else this.updateMap.set(key, { table, id, patch: { ...patch } } as Update);
+  }
+
+  /** Commit only if the case is unchanged since it was read; a guarded case is always written (its version moves). */
+  guard(table: 'cases', id: string, version: number): void {
+    this.guards.push({ table, id, version });
+    const key = `${table}:${id}`;
+    if (!this.updateMap.has(key)) this.updateMap.set(key, { table, id, patch: {} } as Update);
   }
 
   get updates(): Update[] {

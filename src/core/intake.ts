@@ -1,4 +1,4 @@
-// One inbound message, one transaction (SPEC §1–§4): dedupe, echo and automation checks, identity → contact →
+// One inbound message, written atomically (SPEC §1–§4): dedupe, echo and automation checks, identity → contact →
 // client, find / reopen / open the case, store the message, urgency, the response clock, routing, and the
 // acknowledgement and console notice queued in the outbox.
 import { randomUUID } from 'node:crypto';
@@ -8,7 +8,7 @@ import { ackText } from './compose';
 import type { Core } from './context';
 import { addTimeline, notifyConsole, sendToClient, type ClientDestination } from './effects';
 import type { Urgency } from './model';
-import type { InboundEnvelope, IntakeContext, StoreTx } from './ports';
+import { ConflictError, type InboundEnvelope, type IntakeContext, type StoreTx } from './ports';
 import type { CaseAggregate, CaseRow, ClientRow, ContactRow, MessageRow } from './records';
 import { route } from './routing';
 import { calendarFor, recomputeClock, startResponseClock } from './sla/clocks';
@@ -23,35 +23,71 @@ export type IngestOutcome =
 
 const DAY = 24 * 3600_000;
 
+/**
+ * Plain messages take the optimistic path: read the context from one snapshot without locks, decide, then write
+ * everything — the delivery record included — in one statement that applies only if the case is unchanged. That is
+ * two round trips instead of four. A lost race (the case moved, a unique key was taken) reads again; commands,
+ * automated senders and changes that touch clocks of an existing case take the locking transaction instead.
+ */
 export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOutcome> {
+  const optimistic = await core.store.session(async (session) => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = core.clock.now();
+      const ctx = await session.readIntake(env, now);
+      if (ctx.duplicate) return { status: 'duplicate' } as const;
+      if (ctx.echo || env.sender.isSelf) return { status: 'echo' } as const;
+      if (env.sender.isAutomated || parseClientCommand(env.text)) return null;
+      const cs = new ChangeSet();
+      cs.insert('inboundDeliveries', { channel: env.channel, deliveryId: env.deliveryId, receivedAt: now });
+      const outcome = await decide(cs, core, ctx, env, now, null);
+      // Only the case row is guarded; anything else this would update (a clock) needs the lock.
+      if (!outcome || cs.updates.some((u) => u.table !== 'cases')) return null;
+      const guarded = ctx.openCase?.case ?? (outcome.status === 'stored' && outcome.reopened ? ctx.lastResolved : null);
+      if (guarded?.version !== undefined) cs.guard('cases', guarded.id, guarded.version);
+      try {
+        await session.commit(cs);
+        return outcome;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    return null;
+  });
+  return optimistic ?? ingestLocked(core, env);
+}
+
+/** The same decisions inside a transaction that records the delivery and row-locks the case as it reads. */
+async function ingestLocked(core: Core, env: InboundEnvelope): Promise<IngestOutcome> {
   return core.store.tx(async (tx) => {
     const now = core.clock.now();
     const ctx = await tx.intakeContext(env, now);
     if (ctx.duplicate) return { status: 'duplicate' } as const;
     if (ctx.echo || env.sender.isSelf) return { status: 'echo' } as const;
-
     const cs = new ChangeSet();
-    const { client, contact } = resolveParty(cs, core, ctx, env, now);
-    const from: ClientDestination = { caseId: ctx.openCase?.case.id ?? null, channel: env.channel, conversationKey: env.conversationKey, address: env.address };
-
-    const command = env.sender.isAutomated ? null : parseClientCommand(env.text);
-    if (command) {
-      await runClientCommand(core, tx, cs, { command, ctx, client, contact, env, from, now });
-      await tx.apply(cs);
-      return { status: 'command', command: command.name } as const;
-    }
-
-    if (env.sender.isAutomated && !ctx.openCase) {
-      await tx.apply(cs);
-      return { status: 'ignored', reason: 'automated sender and no open case' } as const;
-    }
-
-    const outcome = ctx.openCase
-      ? appendToCase(cs, core, ctx, ctx.openCase, contact, env, now)
-      : await openCase(cs, core, tx, ctx, client, contact, env, now);
+    const outcome = (await decide(cs, core, ctx, env, now, tx))!;
     await tx.apply(cs);
     return outcome;
   });
+}
+
+/** Everything intake decides, written into `cs`. Without a transaction (`tx` null) it declines commands: null. */
+async function decide(
+  cs: ChangeSet, core: Core, ctx: IntakeContext, env: InboundEnvelope, now: Date, tx: StoreTx | null,
+): Promise<IngestOutcome | null> {
+  const { client, contact } = resolveParty(cs, core, ctx, env, now);
+  const from: ClientDestination = { caseId: ctx.openCase?.case.id ?? null, channel: env.channel, conversationKey: env.conversationKey, address: env.address };
+
+  const command = env.sender.isAutomated ? null : parseClientCommand(env.text);
+  if (command) {
+    if (!tx) return null;
+    await runClientCommand(core, tx, cs, { command, ctx, client, contact, env, from, now });
+    return { status: 'command', command: command.name };
+  }
+  if (env.sender.isAutomated && !ctx.openCase) return { status: 'ignored', reason: 'automated sender and no open case' };
+  if (ctx.openCase) return appendToCase(cs, core, ctx, ctx.openCase, contact, env, now);
+  const number = ctx.newCaseNumber ?? (tx ? await tx.nextCaseNumber() : null);
+  if (number === null) return null;
+  return openCase(cs, core, ctx, client, contact, env, now, number);
 }
 
 function resolveParty(cs: ChangeSet, core: Core, ctx: IntakeContext, env: InboundEnvelope, now: Date): { client: ClientRow; contact: ContactRow } {
@@ -98,9 +134,9 @@ function storeMessage(cs: ChangeSet, caseId: string, contact: ContactRow, env: I
   return msg;
 }
 
-async function openCase(
-  cs: ChangeSet, core: Core, tx: StoreTx, ctx: IntakeContext, client: ClientRow, contact: ContactRow, env: InboundEnvelope, now: Date,
-): Promise<IngestOutcome> {
+function openCase(
+  cs: ChangeSet, core: Core, ctx: IntakeContext, client: ClientRow, contact: ContactRow, env: InboundEnvelope, now: Date, number: number,
+): IngestOutcome {
   const reopenable =
     ctx.lastResolved?.resolvedAt && now.getTime() - ctx.lastResolved.resolvedAt.getTime() <= ctx.policy.reopenDays * DAY ? ctx.lastResolved : null;
   if (reopenable) return reopenCase(cs, core, ctx, reopenable, client, contact, env, now);
@@ -108,7 +144,7 @@ async function openCase(
   const t = triage(env.text, env.urgency, ctx.triage);
   const r = route(client, ctx.managers, t.urgency, ctx.calendar, now);
   const kase = cs.insert('cases', {
-    id: randomUUID(), number: ctx.newCaseNumber ?? (await tx.nextCaseNumber()), clientId: client.id, contactId: contact.id, kind: 'support', status: 'open',
+    id: randomUUID(), number, clientId: client.id, contactId: contact.id, kind: 'support', status: 'open',
     urgency: t.urgency, urgencySource: t.source, managerId: r.manager?.id ?? null, coveringForManagerId: r.coveringFor?.id ?? null,
     channel: env.channel, conversationKey: env.conversationKey, address: env.address, subject: subjectOf(env.text),
     openedAt: now, resolvedAt: null, etaAt: null, updatedAt: now,

@@ -191,4 +191,24 @@ export interface OutboxFinish {
 
 export interface Store {
   tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Statements on one held connection but in no transaction: each commits on its own. Holding the connection keeps
+   * the gap between an optimistic read and its write short, so races stay rare.
+   */
+  session<T>(fn: (s: StoreSession) => Promise<T>): Promise<T>;
+}
+
+export interface StoreSession {
+  /** The intake context from one consistent snapshot, taking no locks and recording nothing. */
+  readIntake(env: InboundEnvelope, now: Date): Promise<IntakeContext>;
+  /** Applies a change set atomically on its own; throws ConflictError when a guard or a unique key says it raced. */
+  commit(changes: ChangeSet): Promise<void>;
+}
+
+/** Another writer got there first (a guarded row moved, a unique key was taken): read again and retry. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
 }

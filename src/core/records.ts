@@ -59,6 +59,14 @@ export interface CaseRow {
   resolvedAt: Date | null;
   etaAt: Date | null;
   updatedAt: Date;
+  /** Optimistic-concurrency version; written by the store, never by core. */
+  version?: number;
+}
+
+export interface InboundDeliveryRow {
+  channel: string;
+  deliveryId: string;
+  receivedAt: Date;
 }
 
 export interface Attachment {

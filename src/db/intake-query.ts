@@ -12,11 +12,14 @@ const BY_ACCOUNT = {
           WHERE i.channel = $1 AND i.account = $4 AND $4 <> ''`,
 };
 
-const text = (byAccount: string) => `
-WITH d AS (
-  INSERT INTO inbound_deliveries (channel, delivery_id, received_at) VALUES ($1, $2, $3::timestamptz)
-  ON CONFLICT DO NOTHING RETURNING 1
-),
+// Two forms: inside a transaction the delivery is recorded and the case row-locked as it is read; the optimistic
+// form only reads (the write that follows records the delivery and checks the case's version).
+const RECORD = `INSERT INTO inbound_deliveries (channel, delivery_id, received_at) VALUES ($1, $2, $3::timestamptz)
+  ON CONFLICT DO NOTHING RETURNING 1`;
+const CHECK = `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM inbound_deliveries WHERE channel = $1 AND delivery_id = $2) AND $3::timestamptz IS NOT NULL`;
+
+const text = (byAccount: string, record: boolean) => `
+WITH d AS (${record ? RECORD : CHECK}),
 ident AS (
   SELECT c.* FROM identities i JOIN contacts c ON c.id = i.contact_id
   WHERE i.channel = $1 AND i.account = $4 AND i.external_id = $5 LIMIT 1
@@ -29,7 +32,7 @@ cl AS (
 ),
 kase AS (
   SELECT * FROM cases WHERE client_id = (SELECT id FROM cl) AND conversation_key = $6 AND kind = 'support'
-  ORDER BY opened_at DESC LIMIT 1 FOR UPDATE
+  ORDER BY opened_at DESC LIMIT 1${record ? ' FOR UPDATE' : ''}
 )
 SELECT json_build_object(
   'inserted', EXISTS (SELECT 1 FROM d),
@@ -53,11 +56,14 @@ SELECT json_build_object(
   'number', CASE WHEN EXISTS (SELECT 1 FROM kase WHERE status <> 'resolved') THEN NULL ELSE nextval('case_number_seq') END
 ) AS ctx`;
 
-const TEXTS = { inapp: text(BY_ACCOUNT.inapp), other: text(BY_ACCOUNT.other) };
+const TEXTS = {
+  record: { inapp: text(BY_ACCOUNT.inapp, true), other: text(BY_ACCOUNT.other, true) },
+  read: { inapp: text(BY_ACCOUNT.inapp, false), other: text(BY_ACCOUNT.other, false) },
+};
 
-export function intakeQuery(env: InboundEnvelope, now: Date): { text: string; params: string[] } {
+export function intakeQuery(env: InboundEnvelope, now: Date, mode: 'record' | 'read'): { text: string; params: string[] } {
   return {
-    text: env.channel === 'inapp' ? TEXTS.inapp : TEXTS.other,
+    text: TEXTS[mode][env.channel === 'inapp' ? 'inapp' : 'other'],
     params: [env.channel, env.deliveryId, now.toISOString(), env.account, env.sender.externalId, env.conversationKey, JSON.stringify(env.platformMessageIds)],
   };
 }

@@ -24,11 +24,23 @@ function statementName(text: string): string {
   return n;
 }
 
-export function rawQuery(tx: Db, kind: DriverKind): RawQuery {
-  const client = (tx as unknown as { session: { client: any } }).session.client;
+/** On a transaction: its connection. On the database itself: the pool (a statement of its own, autocommitted). */
+export function rawQuery(db: Db, kind: DriverKind): RawQuery {
+  const client = (db as unknown as { session: { client: any } }).session.client;
   if (kind === 'postgres')
     return async (text, params) => (await client.query({ name: statementName(text), text, values: params })).rows;
   return async (text, params) => (await client.query(text, params)).rows;
+}
+
+/** A connection taken from the pool (PostgreSQL) or the one PGlite connection, for statements outside a transaction. */
+export async function heldConnection(db: Db, kind: DriverKind): Promise<{ query: RawQuery; release(): void }> {
+  const client = (db as unknown as { session: { client: any } }).session.client;
+  if (kind === 'pglite') return { query: async (text, params) => (await client.query(text, params)).rows, release: () => undefined };
+  const conn = await client.connect();
+  return {
+    query: async (text, params) => (await conn.query({ name: statementName(text), text, values: params })).rows,
+    release: () => conn.release(),
+  };
 }
 
 /** key → column name, per table, from the drizzle schema (the single source of column names). */
@@ -79,15 +91,31 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[] } 
     params.push(JSON.stringify(snake));
     parts.push(`INSERT INTO ${q(getTableName(table))} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${q(getTableName(table))}, $${params.length}::json)`);
   }
+  const guarded: number[] = [];
   for (const u of cs.updates) {
     const table = TABLES[u.table] as Table;
     const cols = columnsOf(table);
     const patch = snakeRow(cols, { ...(u.patch as Record<string, unknown>), id: u.id }, u.table);
-    const set = Object.keys(patch).filter((c) => c !== 'id').sort();
-    if (!set.length) continue;
-    params.push(JSON.stringify(patch));
+    const set = Object.keys(patch).filter((c) => c !== 'id' && c !== 'version').sort();
     const t = q(getTableName(table));
-    parts.push(`UPDATE ${t} SET ${set.map((c) => `${q(c)} = r.${q(c)}`).join(', ')} FROM json_populate_record(NULL::${t}, $${params.length}::json) r WHERE ${t}."id" = r."id"`);
+    const assignments = set.map((c) => `${q(c)} = r.${q(c)}`);
+    // Every change to a case moves its version, so a reader that planned on the old state can tell.
+    if (u.table === 'cases') assignments.push(`"version" = ${t}."version" + 1`);
+    if (!assignments.length) continue;
+    params.push(JSON.stringify(patch));
+    const guard = cs.guards.find((g) => g.table === u.table && g.id === u.id);
+    let where = `${t}."id" = r."id"`;
+    if (guard) {
+      params.push(String(guard.version));
+      where += ` AND ${t}."version" = $${params.length}::int`;
+      guarded.push(parts.length);
+    }
+    parts.push(`UPDATE ${t} SET ${assignments.join(', ')} FROM json_populate_record(NULL::${t}, $${params.length - (guard ? 1 : 0)}::json) r WHERE ${where}${guard ? ' RETURNING 1' : ''}`);
+  }
+  if (guarded.length) {
+    // One statement, so a failed guard rolls back every write in it.
+    const ok = guarded.map((i) => `(SELECT count(*) FROM w${i}) = 1`).join(' AND ');
+    return { text: `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT CASE WHEN ${ok} THEN 1 ELSE sb_conflict() END`, params };
   }
   if (!parts.length) return null;
   if (parts.length === 1) return { text: parts[0], params };

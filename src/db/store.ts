@@ -4,7 +4,8 @@ import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { ChangeSet } from '../core/changes';
 import type { OutboxClaim } from '../core/delivery';
 import type { CalendarSpec, PolicySpec } from '../core/model';
-import type { InboundEnvelope, IntakeContext, OutboxFinish, Store, StoreTx } from '../core/ports';
+import { ConflictError, type InboundEnvelope, type IntakeContext, type OutboxFinish, type Store, type StoreSession, type StoreTx } from '../core/ports';
+import { describeError } from '../core/errors';
 import type { CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, EtaRow, ManagerRow } from '../core/records';
 import { DEFAULT_CALENDAR } from '../core/sla/calendar';
 import { effectivePolicy } from '../core/sla/policy';
@@ -12,7 +13,7 @@ import { DEFAULT_TRIAGE, type TriageRules } from '../core/triage';
 import { fromJsonRow, intakeQuery } from './intake-query';
 import type { Db } from './connect';
 import * as s from './schema';
-import { changeSetSql, rawQuery, type DriverKind, type RawQuery } from './raw';
+import { changeSetSql, heldConnection, rawQuery, type DriverKind, type RawQuery } from './raw';
 
 // Serialization failures and deadlocks, and unique violations: two first messages racing to open a case, create a
 // contact or onboard a client collide on a unique index; the loser's retry sees the winner's rows and appends.
@@ -39,6 +40,28 @@ export class DrizzleStore implements Store {
     private readonly kind: DriverKind,
   ) {}
 
+  async session<T>(fn: (s: StoreSession) => Promise<T>): Promise<T> {
+    const conn = await heldConnection(this.db, this.kind);
+    try {
+      const reader = new DrizzleTx(this.db, this.kind, conn.query);
+      return await fn({
+        readIntake: (env, now) => reader.intakeContext(env, now, 'read'),
+        commit: async (cs) => {
+          const st = changeSetSql(cs);
+          if (!st) return;
+          try {
+            await conn.query(st.text, st.params);
+          } catch (err) {
+            if (RETRYABLE_PG.has(pgCode(err) ?? '')) throw new ConflictError(describeError(err));
+            throw err;
+          }
+        },
+      });
+    } finally {
+      conn.release();
+    }
+  }
+
   async tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -63,12 +86,13 @@ export class DrizzleTx implements StoreTx {
   constructor(
     private readonly db: Db,
     kind: DriverKind,
+    raw?: RawQuery,
   ) {
-    this.raw = rawQuery(db, kind);
+    this.raw = raw ?? rawQuery(db, kind);
   }
 
-  async intakeContext(env: InboundEnvelope, now: Date): Promise<IntakeContext> {
-    const q = intakeQuery(env, now);
+  async intakeContext(env: InboundEnvelope, now: Date, mode: 'record' | 'read' = 'record'): Promise<IntakeContext> {
+    const q = intakeQuery(env, now, mode);
     const raw = (await this.raw(q.text, q.params))[0].ctx as IntakeJson | string;
     const j: IntakeJson = typeof raw === 'string' ? JSON.parse(raw) : raw;
     const client = fromJsonRow<ClientRow>(j.client);

@@ -4,6 +4,7 @@ import type { TableName, TableRows } from '../core/changes';
 import * as s from './schema';
 
 export const TABLES = {
+  inboundDeliveries: s.inboundDeliveries,
   managers: s.managers,
   clients: s.clients,
   contacts: s.contacts,
@@ -23,7 +24,7 @@ export const TABLES = {
 
 type Check<T extends TableName> = TableRows[T] extends (typeof TABLES)[T]['$inferInsert'] ? true : never;
 export const rowShapesMatch: { [T in TableName]: Check<T> } = {
-  managers: true, clients: true, contacts: true, identities: true, cases: true, messages: true, messagePlatformIds: true,
+  inboundDeliveries: true, managers: true, clients: true, contacts: true, identities: true, cases: true, messages: true, messagePlatformIds: true,
   timeline: true, slaClocks: true, clockEvents: true, etas: true, milestones: true, featureRequests: true,
   callRequests: true, outbox: true,
 };

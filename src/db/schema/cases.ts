@@ -31,6 +31,8 @@ export const cases = pgTable(
     resolvedAt: ts('resolved_at'),
     etaAt: ts('eta_at'),
     updatedAt: ts('updated_at').notNull(),
+    // Bumped by every change to the case (in SQL): ingest reads without locks and commits only if it is unchanged.
+    version: integer('version').notNull().default(0),
   },
   (t) => [
     index('cases_client_conv_idx').on(t.clientId, t.conversationKey, t.openedAt),
