@@ -66,11 +66,9 @@ export class ChangeSet {
     else this.updateMap.set(key, { table, id, patch: { ...patch } } as Update);
   }
 
-  /** Commit only if the case is unchanged since it was read; a guarded case is always written (its version moves). */
+  /** Commit only if the case is still at the version that was read. */
   guard(table: 'cases', id: string, version: number): void {
     this.guards.push({ table, id, version });
-    const key = `${table}:${id}`;
-    if (!this.updateMap.has(key)) this.updateMap.set(key, { table, id, patch: {} } as Update);
   }
 
   get updates(): Update[] {

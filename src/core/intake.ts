@@ -213,8 +213,8 @@ function appendToCase(
     }
   }
   const managerIds = kase.managerId ? [kase.managerId] : [];
-  // One timeline entry says both what arrived and whom the console told.
-  addTimeline(cs, kase.id, now, 'client_message', `contact:${contact.id}`, clockNote.replace(' — ', ''), { messageId: msg.id, notice: 'client_message', managerIds });
+  // The message itself is the timeline entry (the case view shows inbound messages in it) and clock events explain
+  // any clock it started, so the hot path writes no separate timeline row.
   notifyConsole(cs, {
     type: 'client_message', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: false,
     managerIds, text: `New message from ${contact.name} on case #${kase.number}${clockNote}.`,

@@ -61,14 +61,17 @@ export function createFunnelActivation(core: Core, clientId: string, title: stri
     });
     addTimeline(cs, kase.id, now, 'opened', 'admin', 'funnel activation agreed', { milestones: milestones.length });
     const sorted = [...milestones].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+    const created: { id: string; title: string; dueAt: string }[] = [];
     for (const m of sorted) {
       const row = cs.insert('milestones', { id: randomUUID(), caseId: kase.id, title: m.title, dueAt: m.dueAt, doneAt: null });
       startDeadlineClock(cs, { caseId: kase.id, kind: 'milestone', urgency: 'medium', dueAt: m.dueAt, now, reason: `milestone "${m.title}"`, milestoneId: row.id });
+      created.push({ id: row.id, title: m.title, dueAt: m.dueAt.toISOString() });
     }
     const plan = sorted.map((m, i) => `${i + 1}. ${m.title} — ${formatForClient(m.dueAt, calendar, null)}`).join('\n');
     sendToClient(cs, destinationOf(kase), { kind: 'notice', caseNumber: kase.number, text: `Funnel activation "${title}" (case #${kase.number}) — agreed timeline:\n${plan}` }, now, core.delivery);
     await tx.apply(cs);
-    return { caseId: kase.id, number: kase.number };
+    // The milestone ids are what POST /milestones/:id/done takes; nothing else in the API exposes them.
+    return { caseId: kase.id, number: kase.number, milestones: created };
   });
 }
 

@@ -68,15 +68,24 @@ export function intakeQuery(env: InboundEnvelope, now: Date, mode: 'record' | 'r
   };
 }
 
-const DATE_KEY = /_at$/;
+const camel = new Map<string, { key: string; date: boolean }>();
+function keyOf(k: string) {
+  let c = camel.get(k);
+  if (!c) {
+    c = { key: k.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase()), date: /_at$/.test(k) };
+    camel.set(k, c);
+  }
+  return c;
+}
 
 /** A row_to_json object (snake_case, timestamps as text) → the camelCase row with Dates that drizzle would return. */
 export function fromJsonRow<T>(row: Record<string, unknown> | null | undefined): T | null {
   if (!row) return null;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    const key = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    out[key] = DATE_KEY.test(k) && typeof v === 'string' ? new Date(v) : v;
+  for (const k in row) {
+    const { key, date } = keyOf(k);
+    const v = row[k];
+    out[key] = date && typeof v === 'string' ? new Date(v) : v;
   }
   return out as T;
 }

@@ -112,6 +112,13 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[] } 
     }
     parts.push(`UPDATE ${t} SET ${assignments.join(', ')} FROM json_populate_record(NULL::${t}, $${params.length - (guard ? 1 : 0)}::json) r WHERE ${where}${guard ? ' RETURNING 1' : ''}`);
   }
+  for (const g of cs.guards) {
+    if (cs.updates.some((u) => u.table === g.table && u.id === g.id)) continue;
+    // Nothing to write on the row: a share lock still waits for (and then sees) a concurrent writer of the case.
+    params.push(g.id, String(g.version));
+    guarded.push(parts.length);
+    parts.push(`SELECT 1 FROM ${q(getTableName(TABLES[g.table] as Table))} WHERE "id" = $${params.length - 1}::uuid AND "version" = $${params.length}::int FOR SHARE`);
+  }
   if (guarded.length) {
     // One statement, so a failed guard rolls back every write in it.
     const ok = guarded.map((i) => `(SELECT count(*) FROM w${i}) = 1`).join(' AND ');

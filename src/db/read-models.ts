@@ -90,6 +90,11 @@ export async function explainedTimeline(db: Db, caseId: string) {
   ];
   const items = [
     ...events.map((e) => ({ at: e.at, type: e.type, reason: e.reason, actor: e.actor, ...(e.data as Record<string, unknown>), origin: 'case' as const, order: 0 })),
+    // Client messages are timeline entries in their own right (intake writes no row for them), unless an entry such
+    // as 'opened' already names them.
+    ...messages
+      .filter((m) => m.direction === 'inbound' && !events.some((e) => (e.data as { messageId?: string }).messageId === m.id))
+      .map((m) => ({ at: m.createdAt, type: 'client_message', reason: '', actor: `contact:${m.contactId}`, messageId: m.id, origin: 'message' as const, order: 0 })),
     ...clockEvents.map((e) => ({ at: e.at, type: `clock_${e.type}`, reason: e.reason, clockId: e.clockId, ...(e.data as Record<string, unknown>), origin: 'sla' as const, order: 1 })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
   return {
