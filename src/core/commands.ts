@@ -24,6 +24,13 @@ export interface Actor {
   managerId: string | null;
   /** Shown in the timeline when no manager record acts (e.g. the admin token). */
   label?: string;
+  /** Where the manager wrote it (a Slack message), kept so the console can confirm delivery on that message. */
+  origin?: { channel: string; scope: string; externalId: string };
+}
+
+function recordOrigin(cs: ChangeSet, actor: Actor, messageId: string) {
+  if (actor.origin)
+    cs.insert('messagePlatformIds', { messageId, channel: actor.origin.channel, scope: actor.origin.scope, externalId: actor.origin.externalId, direction: 'inbound' });
 }
 
 async function onCase<T>(core: Core, ref: CaseRef, fn: (tx: StoreTx, agg: CaseAggregate, cs: ChangeSet, now: Date) => Promise<T> | T): Promise<T> {
@@ -62,6 +69,7 @@ export function reply(core: Core, ref: CaseRef, actor: Actor, text: string, atta
     const body = requireText(text, 'text');
     const m = await actorManager(tx, actor);
     const msg = sendToClient(cs, destinationOf(agg.case), { kind: 'reply', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, attachments }, now, core.delivery, m?.id ?? null);
+    recordOrigin(cs, actor, msg.id);
     addTimeline(cs, agg.case.id, now, 'reply', actorId(actor), '', { messageId: msg.id });
     if (agg.policy.plainReplyCounts && agg.responseClock) stopClock(cs, agg.responseClock, now, 'manager replied (policy counts plain replies)');
     return { messageId: msg.id };
@@ -76,6 +84,7 @@ export function note(core: Core, ref: CaseRef, actor: Actor, text: string) {
       id: randomUUID(), caseId: agg.case.id, direction: 'note', authorKind: 'manager', contactId: null, managerId: m?.id ?? null,
       kind: 'note', text: body, attachments: [], isAutomated: false, channel: 'console', conversationKey: agg.case.conversationKey, createdAt: now,
     });
+    recordOrigin(cs, actor, msg.id);
     addTimeline(cs, agg.case.id, now, 'note', actorId(actor), '', { messageId: msg.id });
     return { messageId: msg.id };
   });
@@ -181,9 +190,15 @@ export async function setManagerStatus(core: Core, managerId: string, status: 'a
     cs.update('managers', m.id, { status });
     let moved = 0;
     if (status === 'away') {
+      let onCall: ManagerRow | null | undefined;
       for (const agg of await casesHeldBy(tx, m.id)) {
         const backupId = agg.client.backupManagerId;
-        const backup = backupId && backupId !== m.id ? await tx.getManager(backupId) : null;
+        let backup = backupId && backupId !== m.id ? await tx.getManager(backupId) : null;
+        // SPEC §4 (as routing does for a new case): a critical case nobody backs up goes to the on-call manager.
+        if ((!backup || backup.status !== 'active') && agg.case.urgency === 'critical') {
+          if (onCall === undefined) onCall = (await tx.listManagers()).find((x) => x.onCall && x.status === 'active' && x.id !== m.id) ?? null;
+          backup = onCall;
+        }
         if (!backup || backup.status !== 'active') continue;
         moved++;
         cs.update('cases', agg.case.id, { managerId: backup.id, coveringForManagerId: m.id, updatedAt: now });

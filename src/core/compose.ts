@@ -20,6 +20,7 @@ export function ackText(a: {
   urgency: Urgency | string;
   manager: ManagerRow | null;
   coveringFor: ManagerRow | null;
+  coverWhy?: 'away' | 'off_hours' | null;
   dueAt: Date | null;
   nextAvailable: Date | null;
   calendar: CalendarSpec;
@@ -27,7 +28,8 @@ export function ackText(a: {
   reopened: boolean;
 }): string {
   const lines = [`${a.reopened ? 'We reopened' : 'We received your request:'} case #${a.number}${a.reopened ? '.' : ''} Urgency: ${a.urgency}.`];
-  if (a.manager && a.coveringFor) lines.push(`${a.coveringFor.name} is away; ${a.manager.name} is covering your case.`);
+  if (a.manager && a.coveringFor)
+    lines.push(`${a.coveringFor.name} is ${a.coverWhy === 'off_hours' ? 'outside working hours' : 'away'}; ${a.manager.name} is covering your case.`);
   else if (a.manager) lines.push(`Your manager: ${a.manager.name}.`);
   if (a.dueAt) lines.push(`You will get a response by ${formatForClient(a.dueAt, a.calendar, a.clientZone)}.`);
   if (a.nextAvailable)

@@ -63,14 +63,21 @@ async function deliverOne(core: Core, d: Deliverers, claim: OutboxClaim, leaseMs
   }
   stats.sent++;
   await core.store.tx(async (tx) => {
-    await tx.finishOutbox(claim.id, { status: 'sent', sentAt: core.clock.now(), externalIds, attempts: claim.attempts + 1, lastError: null });
-    if (claim.messageId && externalIds.length) {
-      const cs = new ChangeSet();
-      // Remember our own platform ids so the echo of this send is recognised, even after a restart.
+    const now = core.clock.now();
+    await tx.finishOutbox(claim.id, { status: 'sent', sentAt: now, externalIds, attempts: claim.attempts + 1, lastError: null });
+    const cs = new ChangeSet();
+    // Remember our own platform ids so the echo of this send is recognised, even after a restart.
+    if (claim.messageId)
       for (const id of externalIds)
         cs.insert('messagePlatformIds', { messageId: claim.messageId, channel: claim.channel, scope: claim.conversationKey, externalId: id, direction: 'outbound' });
-      await tx.apply(cs);
-    }
+    // A manager's words reaching the client are confirmed where the manager wrote them (SPEC §5).
+    const msg = claim.payload as OutboundMessage;
+    if (claim.target === 'client' && claim.caseId && msg.author)
+      notifyConsole(cs, {
+        type: 'reply_delivered', caseId: claim.caseId, caseNumber: msg.caseNumber ?? null, messageId: claim.messageId, toLead: false, managerIds: [],
+        text: `${msg.author.name}'s ${msg.kind === 'reply' ? 'reply' : msg.kind} was delivered on ${claim.channel}.`,
+      }, now, core.delivery, { timeline: false });
+    await tx.apply(cs);
   });
 }
 

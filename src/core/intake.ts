@@ -10,7 +10,7 @@ import { addTimeline, notifyConsole, sendToClient, type ClientDestination } from
 import type { Urgency } from './model';
 import { ConflictError, type InboundEnvelope, type IntakeContext, type StoreTx } from './ports';
 import type { CaseAggregate, CaseRow, ClientRow, ContactRow, MessageRow } from './records';
-import { route } from './routing';
+import { route, type RouteDecision } from './routing';
 import { calendarFor, recomputeClock, startResponseClock } from './sla/clocks';
 import { triage } from './triage';
 
@@ -156,7 +156,7 @@ function openCase(
 
   const automated = env.sender.isAutomated;
   const clock = automated ? null : startResponseClock(cs, { caseId: kase.id, urgency: t.urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case opened by a client message' });
-  if (!automated) acknowledge(cs, core, ctx, kase, r.manager, r.coveringFor, clock?.dueAt ?? null, contact, now, false);
+  if (!automated) acknowledge(cs, core, ctx, kase, r, clock?.dueAt ?? null, contact, now, false);
   notifyConsole(cs, {
     type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: !r.manager,
     managerIds: r.manager ? [r.manager.id] : [],
@@ -177,7 +177,7 @@ function reopenCase(
   addTimeline(cs, kase.id, now, 'reopened', `contact:${contact.id}`, `client wrote within ${ctx.policy.reopenDays} days of resolution`, { messageId: msg.id });
   const automated = env.sender.isAutomated;
   const clock = automated ? null : startResponseClock(cs, { caseId: kase.id, urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case reopened by a client message' });
-  if (!automated) acknowledge(cs, core, ctx, kase, r.manager, r.coveringFor, clock?.dueAt ?? null, contact, now, true);
+  if (!automated) acknowledge(cs, core, ctx, kase, r, clock?.dueAt ?? null, contact, now, true);
   notifyConsole(cs, {
     type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: false,
     managerIds: r.manager ? [r.manager.id] : [], text: `Case #${kase.number} reopened by ${contact.name} (${client.name}).`,
@@ -223,13 +223,12 @@ function appendToCase(
 }
 
 function acknowledge(
-  cs: ChangeSet, core: Core, ctx: IntakeContext, kase: CaseRow, manager: CaseAggregate['manager'], coveringFor: CaseAggregate['manager'],
-  dueAt: Date | null, contact: ContactRow, now: Date, reopened: boolean,
+  cs: ChangeSet, core: Core, ctx: IntakeContext, kase: CaseRow, r: RouteDecision, dueAt: Date | null, contact: ContactRow, now: Date, reopened: boolean,
 ) {
   const cal = calendarFor(ctx.calendar);
   const nextAvailable = cal.isWorking(now) ? null : cal.nextWorkingMoment(now);
   const text = ackText({
-    number: kase.number, urgency: kase.urgency, manager, coveringFor, dueAt, nextAvailable, calendar: ctx.calendar,
+    number: kase.number, urgency: kase.urgency, manager: r.manager, coveringFor: r.coveringFor, coverWhy: r.coverWhy, dueAt, nextAvailable, calendar: ctx.calendar,
     clientZone: contact.timeZone, reopened,
   });
   sendToClient(cs, { caseId: kase.id, channel: kase.channel, conversationKey: kase.conversationKey, address: kase.address }, { kind: 'ack', text, caseNumber: kase.number }, now, core.delivery);

@@ -106,7 +106,7 @@ export interface ChannelAdapter {
 
 export type ConsoleNoticeType =
   | 'case_opened' | 'client_message' | 'sla_warning' | 'sla_breach' | 'eta_missed' | 'milestone_missed'
-  | 'delivery_failed' | 'escalation' | 'new_client' | 'case_reassigned' | 'case_updated';
+  | 'delivery_failed' | 'escalation' | 'new_client' | 'case_reassigned' | 'case_updated' | 'reply_delivered';
 
 export interface ConsoleNotice {
   type: ConsoleNoticeType;

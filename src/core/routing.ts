@@ -8,6 +8,8 @@ export interface RouteDecision {
   manager: ManagerRow | null;
   /** The dedicated manager this case is covered for, when someone else holds it. */
   coveringFor: ManagerRow | null;
+  /** Why someone covers: the dedicated manager is away, or outside working hours for a critical case. */
+  coverWhy: 'away' | 'off_hours' | null;
   reason: string;
 }
 
@@ -24,17 +26,17 @@ export function route(client: ClientRow, managers: ManagerRow[], urgency: Urgenc
   const byId = (id: string | null) => (id ? (managers.find((m) => m.id === id) ?? null) : null);
   const active = (m: ManagerRow | null) => (m && m.status === 'active' ? m : null);
   const dedicated = byId(client.managerId) ?? managers.find((m) => m.isDefault) ?? null;
-  if (!dedicated) return { manager: null, coveringFor: null, reason: 'no manager assigned: unassigned queue' };
+  if (!dedicated) return { manager: null, coveringFor: null, coverWhy: null, reason: 'no manager assigned: unassigned queue' };
 
   const away = dedicated.status !== 'active';
   const offHours = urgency === 'critical' && !managerIsWorking(dedicated, calendar, now);
-  if (!away && !offHours) return { manager: dedicated, coveringFor: null, reason: 'dedicated manager' };
+  if (!away && !offHours) return { manager: dedicated, coveringFor: null, coverWhy: null, reason: 'dedicated manager' };
 
   const why = away ? `${dedicated.name} is away` : `${dedicated.name} is outside working hours`;
   const backup = active(byId(client.backupManagerId));
   const onCall = urgency === 'critical' ? (managers.find((m) => m.onCall && m.status === 'active' && m.id !== dedicated.id) ?? null) : null;
   const cover = urgency === 'critical' ? (onCall ?? backup) : backup;
   if (cover && cover.id !== dedicated.id)
-    return { manager: cover, coveringFor: dedicated, reason: `${why}; ${cover.id === onCall?.id ? 'on-call' : 'backup'} manager ${cover.name} covers` };
-  return { manager: dedicated, coveringFor: null, reason: `${why}; no cover available, stays with the dedicated manager` };
+    return { manager: cover, coveringFor: dedicated, coverWhy: away ? 'away' : 'off_hours', reason: `${why}; ${cover.id === onCall?.id ? 'on-call' : 'backup'} manager ${cover.name} covers` };
+  return { manager: dedicated, coveringFor: null, coverWhy: null, reason: `${why}; no cover available, stays with the dedicated manager` };
 }

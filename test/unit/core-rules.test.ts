@@ -327,6 +327,7 @@ describe('route (SPEC §4)', () => {
     const r = route(client(), [mgr('anna', { status: 'away' }), mgr('boris')], 'medium', cal, workHours);
     expect(r.manager?.id).toBe('boris');
     expect(r.coveringFor?.id).toBe('anna');
+    expect(r.coverWhy).toBe('away');
     expect(r.reason).toMatch(/ANNA is away/);
     expect(r.reason).toMatch(/backup manager BORIS covers/);
   });
@@ -336,6 +337,7 @@ describe('route (SPEC §4)', () => {
     const r = route(client(), managers, 'critical', cal, night);
     expect(r.manager?.id).toBe('olga');
     expect(r.coveringFor?.id).toBe('anna');
+    expect(r.coverWhy).toBe('off_hours');
     expect(r.reason).toMatch(/outside working hours/);
     expect(r.reason).toMatch(/on-call/);
     // only critical cases leave the dedicated manager for being off hours
@@ -366,7 +368,7 @@ describe('route (SPEC §4)', () => {
 
   it('no manager at all -> unassigned; the default manager is used before that', () => {
     const none = route(client({ managerId: null, backupManagerId: null }), [mgr('boris')], 'medium', cal, workHours);
-    expect(none).toEqual({ manager: null, coveringFor: null, reason: 'no manager assigned: unassigned queue' });
+    expect(none).toEqual({ manager: null, coveringFor: null, coverWhy: null, reason: 'no manager assigned: unassigned queue' });
     expect(route(client({ managerId: null, backupManagerId: null }), [], 'critical', cal, night).manager).toBeNull();
     const dflt = route(client({ managerId: null, backupManagerId: null }), [mgr('boris'), mgr('dina', { isDefault: true })], 'medium', cal, workHours);
     expect(dflt.manager?.id).toBe('dina');
