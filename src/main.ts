@@ -8,7 +8,7 @@ import { migrate, openPglite, openPostgres, type Database } from './db/connect';
 import { DataDirLockedError } from './db/dir-lock';
 import { createService } from './services';
 
-const IMPLEMENTED = new Set(['inapp']);
+const IMPLEMENTED = new Set(['inapp', 'slack']);
 
 /** ADMIN_TOKEN, or one generated once and kept in the data dir so it survives restarts. */
 function adminToken(configured: string | undefined, dataDir: string): { token: string; generated: string | null } {
@@ -54,6 +54,9 @@ async function main() {
     inapp: config.INAPP_SECRET ? { secret: config.INAPP_SECRET, callbackUrl: config.INAPP_CALLBACK_URL } : undefined,
     delivery: { clientDeadlineMs: config.OUTBOX_DEADLINE_MINUTES * 60_000, retryBaseMs: config.OUTBOX_RETRY_BASE_MS },
     jobs: { tickMs: config.SLA_TICK_MS, pollMs: config.OUTBOX_POLL_MS },
+    slack: config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET
+      ? { botToken: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET, apiUrl: config.SLACK_API_URL, leadChannel: config.SLACK_LEAD_CHANNEL }
+      : undefined,
   });
   const address = await svc.app.listen({ port: config.PORT, host: config.HOST });
   svc.jobs.start();
@@ -62,7 +65,8 @@ async function main() {
   const pending = config.channels.filter((c) => !IMPLEMENTED.has(c));
   console.log(`Switchboard is running at ${url}`);
   console.log(`  database: ${database.kind === 'pglite' ? `embedded PGlite in ${dataDir} (for trying out and single small machines)` : 'PostgreSQL'}`);
-  console.log(`  channels: ${config.channels.filter((c) => IMPLEMENTED.has(c)).join(', ') || 'none (set INAPP_SECRET to enable the in-app channel)'}`);
+  console.log(`  client channels: ${config.channels.filter((c) => IMPLEMENTED.has(c) && c !== 'slack').join(', ') || 'none (set INAPP_SECRET to enable the in-app channel)'}`);
+  console.log(`  manager console: ${config.channels.includes('slack') ? 'Slack' : 'admin API and log (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack)'}`);
   if (pending.length) console.log(`  configured but not available in this version: ${pending.join(', ')}`);
   if (generated) console.log(`  admin token (generated, kept in ${generated}): ${token}`);
 

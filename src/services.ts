@@ -11,6 +11,12 @@ import { DrizzleStore } from './db/store';
 import { buildApp } from './http/app';
 import { createMetrics, type Metrics } from './http/metrics';
 import { JobRunner, type JobOptions } from './jobs/runner';
+import { createSlackApp } from './console/slack/app';
+import type { SlackConfig } from './console/slack/config';
+import { SlackConsole } from './console/slack/console';
+import { SlackData } from './console/slack/data';
+import type { FastifyReceiver } from './console/slack/receiver';
+import { createWebClient } from './console/slack/web';
 
 export interface ServiceOptions {
   database: Database;
@@ -22,6 +28,7 @@ export interface ServiceOptions {
   delivery?: Partial<DeliveryPolicy>;
   jobs?: Partial<JobOptions>;
   console?: ManagerConsole;
+  slack?: SlackConfig;
 }
 
 export interface Service {
@@ -31,6 +38,7 @@ export interface Service {
   metrics: Metrics;
   console: ManagerConsole;
   channels: Map<string, ChannelAdapter>;
+  slack: SlackConsole | null;
 }
 
 export async function createService(o: ServiceOptions): Promise<Service> {
@@ -43,14 +51,25 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const channels = new Map<string, ChannelAdapter>();
   if (o.inapp) channels.set('inapp', createInappAdapter({ ...o.inapp, now: () => core.clock.now() }));
   const metrics = createMetrics();
-  const managerConsole = o.console ?? new LogConsole(o.log);
+  let slackConsole: SlackConsole | null = null;
+  let slackHttp: { receiver: FastifyReceiver; signingSecret: string } | undefined;
+  if (o.slack) {
+    const client = createWebClient(o.slack);
+    const data = new SlackData(o.database.db);
+    slackConsole = new SlackConsole(client, data, o.slack, core.clock, o.log);
+    const { receiver } = createSlackApp({ core, cfg: o.slack, client, data, console: slackConsole });
+    slackHttp = { receiver, signingSecret: o.slack.signingSecret };
+  }
+  // Without Slack the log (and the case timeline) is the console, and the admin API is how managers act.
+  const managerConsole = o.console ?? slackConsole ?? new LogConsole(o.log);
   const app = await buildApp({
     core, database: o.database, metrics, adminToken: o.adminToken, bodyLimit: o.bodyLimit ?? 1024 * 1024,
     inapp: o.inapp ? { secret: o.inapp.secret } : undefined,
+    slack: slackHttp,
   });
   const jobs = new JobRunner(core, { channels, console: managerConsole }, { tickMs: 1000, pollMs: 500, leaseMs: 60_000, batch: 100, ...o.jobs }, (kind, n) => {
     if (kind === 'tick' && n) metrics.slaAlerts.inc(n);
     if (kind === 'drain') metrics.outboxBacklog.set(n);
   });
-  return { core, app, jobs, metrics, console: managerConsole, channels };
+  return { core, app, jobs, metrics, console: managerConsole, channels, slack: slackConsole };
 }

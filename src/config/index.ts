@@ -20,6 +20,10 @@ const schema = z.object({
   OUTBOX_DEADLINE_MINUTES: num(24 * 60),
   OUTBOX_RETRY_BASE_MS: num(2000),
   DB_POOL_MAX: num(10),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(16).optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  SLACK_LEAD_CHANNEL: z.string().regex(/^[CG][A-Z0-9]+$/, 'SLACK_LEAD_CHANNEL must be a channel id (C…)').optional(),
 });
 
 export type Config = z.infer<typeof schema> & { channels: string[] };

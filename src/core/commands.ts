@@ -26,6 +26,14 @@ export interface Actor {
   label?: string;
   /** Where the manager wrote it (a Slack message), kept so the console can confirm delivery on that message. */
   origin?: { channel: string; scope: string; externalId: string };
+  /** The platform delivery that carried the command: recorded in the command's transaction, so a redelivery is a no-op. */
+  delivery?: { channel: string; id: string };
+}
+
+export class DuplicateDelivery extends CommandError {
+  constructor() {
+    super('conflict', 'this delivery was handled already');
+  }
 }
 
 function recordOrigin(cs: ChangeSet, actor: Actor, messageId: string) {
@@ -33,14 +41,22 @@ function recordOrigin(cs: ChangeSet, actor: Actor, messageId: string) {
     cs.insert('messagePlatformIds', { messageId, channel: actor.origin.channel, scope: actor.origin.scope, externalId: actor.origin.externalId, direction: 'inbound' });
 }
 
-async function onCase<T>(core: Core, ref: CaseRef, fn: (tx: StoreTx, agg: CaseAggregate, cs: ChangeSet, now: Date) => Promise<T> | T): Promise<T> {
+/** Runs a command on a row-locked case; the console is told the case changed so it can refresh its views. */
+async function onCase<T>(
+  core: Core, ref: CaseRef, what: string, fn: (tx: StoreTx, agg: CaseAggregate, cs: ChangeSet, now: Date) => Promise<T> | T, actor?: Actor,
+): Promise<T> {
   return core.store.tx(async (tx) => {
+    if (actor?.delivery && !(await tx.recordDelivery(actor.delivery.channel, actor.delivery.id, core.clock.now()))) throw new DuplicateDelivery();
     const agg = await tx.loadCase(ref);
     if (!agg) throw new CommandError('not_found', `case ${ref.number ? `#${ref.number}` : ref.id} not found`);
     const cs = new ChangeSet();
     const now = core.clock.now();
     const out = await fn(tx, agg, cs, now);
     cs.update('cases', agg.case.id, { updatedAt: now });
+    notifyConsole(cs, {
+      type: 'case_updated', caseId: agg.case.id, caseNumber: agg.case.number, toLead: false,
+      managerIds: agg.case.managerId ? [agg.case.managerId] : [], text: `Case #${agg.case.number}: ${what}.`,
+    }, now, core.delivery, { timeline: false });
     await tx.apply(cs);
     return out;
   });
@@ -65,7 +81,7 @@ function requireText(text: unknown, what: string): string {
 
 /** A plain reply: delivered to the client, but (by default) not a response in the SLA sense (SPEC §3). */
 export function reply(core: Core, ref: CaseRef, actor: Actor, text: string, attachments: Attachment[] = []) {
-  return onCase(core, ref, async (tx, agg, cs, now) => {
+  return onCase(core, ref, 'reply sent', async (tx, agg, cs, now) => {
     const body = requireText(text, 'text');
     const m = await actorManager(tx, actor);
     const msg = sendToClient(cs, destinationOf(agg.case), { kind: 'reply', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, attachments }, now, core.delivery, m?.id ?? null);
@@ -73,11 +89,11 @@ export function reply(core: Core, ref: CaseRef, actor: Actor, text: string, atta
     addTimeline(cs, agg.case.id, now, 'reply', actorId(actor), '', { messageId: msg.id });
     if (agg.policy.plainReplyCounts && agg.responseClock) stopClock(cs, agg.responseClock, now, 'manager replied (policy counts plain replies)');
     return { messageId: msg.id };
-  });
+  }, actor);
 }
 
 export function note(core: Core, ref: CaseRef, actor: Actor, text: string) {
-  return onCase(core, ref, async (tx, agg, cs, now) => {
+  return onCase(core, ref, 'internal note added', async (tx, agg, cs, now) => {
     const body = requireText(text, 'text');
     const m = await actorManager(tx, actor);
     const msg = cs.insert('messages', {
@@ -87,11 +103,11 @@ export function note(core: Core, ref: CaseRef, actor: Actor, text: string) {
     recordOrigin(cs, actor, msg.id);
     addTimeline(cs, agg.case.id, now, 'note', actorId(actor), '', { messageId: msg.id });
     return { messageId: msg.id };
-  });
+  }, actor);
 }
 
 export function setUrgency(core: Core, ref: CaseRef, actor: Actor, level: string, reason = '') {
-  return onCase(core, ref, async (tx, agg, cs, now) => {
+  return onCase(core, ref, 'urgency changed', async (tx, agg, cs, now) => {
     if (!isUrgency(level)) throw new CommandError('invalid', `urgency must be one of critical, high, medium, low, informational, feature`);
     await actorManager(tx, actor);
     const from = agg.case.urgency;
@@ -105,7 +121,7 @@ export function setUrgency(core: Core, ref: CaseRef, actor: Actor, level: string
 
 /** An ETA is a response and a commitment: it stops the response clock and starts an ETA clock (SPEC §3). */
 export function postEta(core: Core, ref: CaseRef, actor: Actor, dueAt: Date, noteText = '') {
-  return onCase(core, ref, async (tx, agg, cs, now) => {
+  return onCase(core, ref, 'ETA posted', async (tx, agg, cs, now) => {
     requireOpen(agg);
     if (!(dueAt instanceof Date) || isNaN(dueAt.getTime())) throw new CommandError('invalid', 'the ETA must be a valid time');
     if (dueAt.getTime() <= now.getTime()) throw new CommandError('invalid', 'the ETA must be in the future');
@@ -132,7 +148,7 @@ export function postEta(core: Core, ref: CaseRef, actor: Actor, dueAt: Date, not
 
 /** SPEC §3: an explicit request for details is a response and pauses the case until the client answers. */
 export function askForDetails(core: Core, ref: CaseRef, actor: Actor, question: string) {
-  return onCase(core, ref, async (tx, agg, cs, now) => {
+  return onCase(core, ref, 'details requested', async (tx, agg, cs, now) => {
     requireOpen(agg);
     const body = requireText(question, 'question');
     const m = await actorManager(tx, actor);
@@ -145,7 +161,7 @@ export function askForDetails(core: Core, ref: CaseRef, actor: Actor, question: 
 }
 
 export function resolve(core: Core, ref: CaseRef, actor: Actor, summary = '') {
-  return onCase(core, ref, async (tx, agg, cs, now) => {
+  return onCase(core, ref, 'resolved', async (tx, agg, cs, now) => {
     requireOpen(agg);
     const m = await actorManager(tx, actor);
     const kase = agg.case;
@@ -164,7 +180,7 @@ export function resolve(core: Core, ref: CaseRef, actor: Actor, summary = '') {
 }
 
 export function escalate(core: Core, ref: CaseRef, actor: Actor, reason: string) {
-  return onCase(core, ref, async (tx, agg, cs, now) => {
+  return onCase(core, ref, 'escalated', async (tx, agg, cs, now) => {
     const why = requireText(reason, 'reason');
     const m = await actorManager(tx, actor);
     addTimeline(cs, agg.case.id, now, 'escalated', actorId(actor), why);

@@ -159,6 +159,8 @@ export interface StoreTx {
   /** Records the delivery (dedupe) and loads everything intake decides on. */
   intakeContext(env: InboundEnvelope, now: Date): Promise<IntakeContext>;
   apply(changes: ChangeSet): Promise<void>;
+  /** Records a platform delivery; false when it was recorded before (a redelivery). */
+  recordDelivery(channel: string, deliveryId: string, now: Date): Promise<boolean>;
   nextCaseNumber(): Promise<number>;
   /** Loads and row-locks a case for a command. */
   loadCase(ref: { id?: string; number?: number }, opts?: { lock?: boolean }): Promise<CaseAggregate | null>;

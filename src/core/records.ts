@@ -59,6 +59,9 @@ export interface CaseRow {
   resolvedAt: Date | null;
   etaAt: Date | null;
   updatedAt: Date;
+  /** Where the manager console keeps the case (written by the console, not by core). */
+  slackChannelId?: string | null;
+  slackThreadTs?: string | null;
   /** Optimistic-concurrency version; written by the store, never by core. */
   version?: number;
 }

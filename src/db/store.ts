@@ -129,6 +129,11 @@ export class DrizzleTx implements StoreTx {
     if (st) await this.raw(st.text, st.params);
   }
 
+  async recordDelivery(channel: string, deliveryId: string, now: Date): Promise<boolean> {
+    const rows = await this.db.insert(s.inboundDeliveries).values({ channel, deliveryId, receivedAt: now }).onConflictDoNothing().returning({ id: s.inboundDeliveries.deliveryId });
+    return rows.length > 0;
+  }
+
   async nextCaseNumber(): Promise<number> {
     const res = await this.db.execute(sql`SELECT nextval('case_number_seq')::int AS n`);
     return Number((res as unknown as { rows: { n: number }[] }).rows[0].n);

@@ -6,6 +6,8 @@ import { adminRoutes } from './admin';
 import { errorHandler } from './errors';
 import { healthRoutes } from './health';
 import { inappRoutes } from './inapp';
+import { slackRoutes } from './slack';
+import type { FastifyReceiver } from '../console/slack/receiver';
 import type { Metrics } from './metrics';
 
 export interface AppDeps {
@@ -15,6 +17,7 @@ export interface AppDeps {
   adminToken: string;
   bodyLimit: number;
   inapp?: { secret: string };
+  slack?: { receiver: FastifyReceiver; signingSecret: string };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -27,6 +30,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler(deps.core.log));
   await app.register(healthRoutes, deps);
   if (deps.inapp) await app.register(inappRoutes, { ...deps, inapp: deps.inapp });
+  if (deps.slack) await app.register(slackRoutes, { ...deps, slack: deps.slack });
   await app.register(adminRoutes, { ...deps, prefix: '/api/v1' });
   return app;
 }

@@ -31,6 +31,9 @@ export const cases = pgTable(
     resolvedAt: ts('resolved_at'),
     etaAt: ts('eta_at'),
     updatedAt: ts('updated_at').notNull(),
+    // The case's thread in the client's Slack channel: the root message is the case card.
+    slackChannelId: text('slack_channel_id'),
+    slackThreadTs: text('slack_thread_ts'),
     // Bumped by every change to the case (in SQL): ingest reads without locks and commits only if it is unchanged.
     version: integer('version').notNull().default(0),
   },
@@ -41,6 +44,7 @@ export const cases = pgTable(
     uniqueIndex('cases_one_open_per_conversation').on(t.clientId, t.conversationKey).where(sql`kind = 'support' AND status <> 'resolved'`),
     index('cases_manager_status_idx').on(t.managerId, t.status),
     index('cases_status_idx').on(t.status),
+    index('cases_slack_thread_idx').on(t.slackChannelId, t.slackThreadTs),
   ],
 );
 

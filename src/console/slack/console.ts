@@ -1,0 +1,147 @@
+// The managers' Slack workspace as the ManagerConsole: one private channel per client (created on demand, managers
+// invited), one thread per case under a card kept current, client messages and alerts in the thread, alerts also by
+// DM and (breach, escalation) to the lead channel. Called by the outbox drainer, so a Slack outage is retried and
+// every step is idempotent: a case's thread is recorded as soon as it exists and never posted twice.
+import type { WebClient } from '@slack/web-api';
+import type { Clock, ConsoleNotice, Logger, ManagerConsole } from '../../core/ports';
+import { caseCard, caseCardText, homeView } from './blocks';
+import type { SlackConfig } from './config';
+import type { SlackData } from './data';
+import { slack, toDeliveryError } from './web';
+
+const ALERTS = new Set(['sla_warning', 'sla_breach', 'eta_missed', 'milestone_missed', 'delivery_failed', 'escalation', 'case_reassigned']);
+const ICON: Record<string, string> = {
+  sla_warning: ':hourglass_flowing_sand:', sla_breach: ':rotating_light:', eta_missed: ':alarm_clock:', milestone_missed: ':calendar:',
+  delivery_failed: ':warning:', escalation: ':arrow_double_up:', case_reassigned: ':busts_in_silhouette:', new_client: ':wave:',
+};
+
+export class SlackConsole implements ManagerConsole {
+  constructor(
+    private readonly client: WebClient,
+    private readonly data: SlackData,
+    private readonly cfg: SlackConfig,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async deliver(n: ConsoleNotice): Promise<void> {
+    if (!n.caseId) {
+      if (this.cfg.leadChannel) await slack(() => this.client.chat.postMessage({ channel: this.cfg.leadChannel!, text: `${ICON[n.type] ?? ''} ${n.text}` }));
+      return;
+    }
+    const thread = await this.ensureThread(n.caseId);
+    if (!thread) return;
+    switch (n.type) {
+      case 'case_opened':
+      case 'client_message':
+        if (n.messageId) await this.postClientMessage(thread, n.messageId);
+        break;
+      case 'reply_delivered':
+        await this.confirmDelivery(thread, n);
+        break;
+      case 'case_updated':
+        break;
+      default:
+        if (ALERTS.has(n.type)) await this.alert(thread, n);
+    }
+    await this.refreshCard(n.caseId, thread);
+    await this.refreshHomes(n.managerIds);
+  }
+
+  /** The client's channel and the case's thread, created the first time they are needed. */
+  private async ensureThread(caseId: string): Promise<{ channel: string; ts: string } | null> {
+    const d = await this.data.caseCard(caseId, this.clock.now());
+    if (!d) return null;
+    if (d.row.slackChannelId && d.row.slackThreadTs) return { channel: d.row.slackChannelId, ts: d.row.slackThreadTs };
+    const channel = d.client.slackChannelId ?? (await this.createClientChannel(d.client.id, d.client.name));
+    const posted = await slack(() => this.client.chat.postMessage({ channel, text: caseCardText(d), blocks: caseCard(d, this.clock.now()) as never }));
+    await this.data.setCaseThread(caseId, channel, posted.ts!);
+    return { channel, ts: posted.ts! };
+  }
+
+  private async createClientChannel(clientId: string, name: string): Promise<string> {
+    const base = `sb-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'client'}`;
+    let channelId: string | null = null;
+    for (let i = 0; i < 5 && !channelId; i++) {
+      try {
+        const res = await this.client.conversations.create({ name: i ? `${base}-${i + 1}` : base, is_private: true });
+        channelId = res.channel!.id!;
+      } catch (err) {
+        if ((err as { data?: { error?: string } }).data?.error !== 'name_taken') throw toDeliveryError(err);
+      }
+    }
+    if (!channelId) throw new Error(`no free Slack channel name for ${name}`);
+    await this.data.setClientChannel(clientId, channelId);
+    const users = (await this.data.managersOf(clientId)).map((m) => m.slackUserId).filter((u): u is string => !!u);
+    if (users.length) await slack(() => this.client.conversations.invite({ channel: channelId!, users: users.join(',') }));
+    return channelId;
+  }
+
+  private async postClientMessage(thread: { channel: string; ts: string }, messageId: string) {
+    const m = await this.data.message(messageId);
+    if (!m) return;
+    const who = m.contactName ?? 'Client';
+    const files = (m.m.attachments as { name: string; url: string }[]).map((a) => `\n<${a.url}|${a.name}>`).join('');
+    await slack(() =>
+      this.client.chat.postMessage({
+        channel: thread.channel, thread_ts: thread.ts, text: `${who} (${m.m.channel}): ${m.m.text}${files}`,
+        blocks: [
+          { type: 'context', elements: [{ type: 'mrkdwn', text: `*${who}* via ${m.m.channel}` }] },
+          { type: 'section', text: { type: 'plain_text', text: (m.m.text || ' ').slice(0, 2900) + files.slice(0, 90) } },
+        ] as never,
+      }),
+    );
+  }
+
+  private async confirmDelivery(thread: { channel: string; ts: string }, n: ConsoleNotice) {
+    const origin = n.messageId ? await this.data.slackOrigin(n.messageId) : null;
+    if (origin) {
+      try {
+        await this.client.reactions.add({ channel: origin.channel, timestamp: origin.ts, name: 'white_check_mark' });
+      } catch (err) {
+        // A second confirmation after a retry is harmless.
+        if ((err as { data?: { error?: string } }).data?.error !== 'already_reacted') throw toDeliveryError(err);
+      }
+      return;
+    }
+    await slack(() => this.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, text: `:white_check_mark: ${n.text}` }));
+  }
+
+  private async alert(thread: { channel: string; ts: string }, n: ConsoleNotice) {
+    const text = `${ICON[n.type] ?? ''} ${n.text}`;
+    await slack(() => this.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, text }));
+    for (const m of await this.data.managers(n.managerIds))
+      if (m.slackUserId) await slack(() => this.client.chat.postMessage({ channel: m.slackUserId!, text: `${text} <${this.permalink(thread)}|Open the case>` }));
+    if (n.toLead && this.cfg.leadChannel) await slack(() => this.client.chat.postMessage({ channel: this.cfg.leadChannel!, text }));
+  }
+
+  private permalink(thread: { channel: string; ts: string }) {
+    return `https://slack.com/app_redirect?channel=${thread.channel}&message_ts=${thread.ts}`;
+  }
+
+  async refreshCard(caseId: string, thread?: { channel: string; ts: string }) {
+    const d = await this.data.caseCard(caseId, this.clock.now());
+    if (!d) return;
+    const at = thread ?? (d.row.slackChannelId && d.row.slackThreadTs ? { channel: d.row.slackChannelId, ts: d.row.slackThreadTs } : null);
+    if (!at) return;
+    await slack(() => this.client.chat.update({ channel: at.channel, ts: at.ts, text: caseCardText(d), blocks: caseCard(d, this.clock.now()) as never }));
+  }
+
+  async refreshHomes(managerIds: string[]) {
+    for (const m of await this.data.managers(managerIds)) if (m.slackUserId) await this.publishHome(m.id, m.slackUserId, m.timeZone);
+  }
+
+  async publishHome(managerId: string, slackUserId: string, zone: string) {
+    const queue = await this.data.queueOf(managerId, this.clock.now());
+    await slack(() => this.client.views.publish({ user_id: slackUserId, view: homeView(queue, zone, this.clock.now()) as never }));
+  }
+
+  /** A Slack user who may not answer in this thread is told why, only to them. */
+  async explain(channel: string, user: string, threadTs: string, text: string) {
+    try {
+      await this.client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not post an ephemeral explanation');
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// What the Slack console reads and records: case views for cards and App Home, and the mapping between Slack
+// channels / threads / messages and our clients / cases / messages. Slack history is never read back (rate
+// limited since 2025); everything shown is rebuilt from our own tables.
+import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import type { Db } from '../../db/connect';
+import { latestResponseClocks, caseView } from '../../db/read-models';
+import * as s from '../../db/schema';
+
+export type CaseCardData = Awaited<ReturnType<SlackData['caseCard']>>;
+
+export class SlackData {
+  constructor(readonly db: Db) {}
+
+  async caseCard(caseId: string, now: Date) {
+    const [row] = await this.db
+      .select({ c: s.cases, client: s.clients, manager: s.managers, contact: s.contacts })
+      .from(s.cases)
+      .innerJoin(s.clients, eq(s.clients.id, s.cases.clientId))
+      .leftJoin(s.managers, eq(s.managers.id, s.cases.managerId))
+      .leftJoin(s.contacts, eq(s.contacts.id, s.cases.contactId))
+      .where(eq(s.cases.id, caseId));
+    if (!row) return null;
+    const clock = (await latestResponseClocks(this.db, [caseId])).get(caseId);
+    const cal = row.client.calendarId ? (await this.db.select().from(s.calendars).where(eq(s.calendars.id, row.client.calendarId)))[0]?.spec : null;
+    return { view: caseView(row.c, clock, now, row.client.tier), row: row.c, client: row.client, manager: row.manager, contact: row.contact, zone: cal?.zone ?? 'Europe/Moscow' };
+  }
+
+  async managersOf(clientId: string) {
+    const [c] = await this.db.select().from(s.clients).where(eq(s.clients.id, clientId));
+    if (!c) return [];
+    const ids = [c.managerId, c.backupManagerId].filter((x): x is string => !!x);
+    return ids.length ? this.db.select().from(s.managers).where(inArray(s.managers.id, ids)) : [];
+  }
+
+  async managers(ids: string[]) {
+    return ids.length ? this.db.select().from(s.managers).where(inArray(s.managers.id, ids)) : [];
+  }
+
+  async managerBySlackUser(userId: string) {
+    const [m] = await this.db.select().from(s.managers).where(eq(s.managers.slackUserId, userId));
+    return m ?? null;
+  }
+
+  async setClientChannel(clientId: string, channelId: string) {
+    await this.db.update(s.clients).set({ slackChannelId: channelId }).where(eq(s.clients.id, clientId));
+  }
+
+  async setCaseThread(caseId: string, channelId: string, ts: string) {
+    // Not a case change in the SLA sense: the version is left alone so ingest doesn't see a conflict.
+    await this.db.update(s.cases).set({ slackChannelId: channelId, slackThreadTs: ts }).where(eq(s.cases.id, caseId));
+  }
+
+  async caseByThread(channelId: string, threadTs: string) {
+    const [c] = await this.db.select().from(s.cases).where(and(eq(s.cases.slackChannelId, channelId), eq(s.cases.slackThreadTs, threadTs)));
+    return c ?? null;
+  }
+
+  async clientByChannel(channelId: string) {
+    const [c] = await this.db.select().from(s.clients).where(eq(s.clients.slackChannelId, channelId));
+    return c ?? null;
+  }
+
+  /** The channel's most recent open case: what a slash command means when it names none. */
+  async latestOpenCaseInChannel(channelId: string) {
+    const client = await this.clientByChannel(channelId);
+    if (!client) return null;
+    const [c] = await this.db
+      .select()
+      .from(s.cases)
+      .where(and(eq(s.cases.clientId, client.id), ne(s.cases.status, 'resolved')))
+      .orderBy(desc(s.cases.openedAt))
+      .limit(1);
+    return c ?? null;
+  }
+
+  async caseByRef(ref: { id?: string; number?: number }) {
+    if (ref.id) {
+      const [c] = await this.db.select().from(s.cases).where(eq(s.cases.id, ref.id));
+      return c ?? null;
+    }
+    return ref.number ? this.caseByNumber(ref.number) : null;
+  }
+
+  async caseByNumber(n: number) {
+    const [c] = await this.db.select().from(s.cases).where(eq(s.cases.number, n));
+    return c ?? null;
+  }
+
+  async message(id: string) {
+    const [m] = await this.db
+      .select({ m: s.messages, contactName: s.contacts.name, managerName: s.managers.name })
+      .from(s.messages)
+      .leftJoin(s.contacts, eq(s.contacts.id, s.messages.contactId))
+      .leftJoin(s.managers, eq(s.managers.id, s.messages.managerId))
+      .where(eq(s.messages.id, id));
+    return m ?? null;
+  }
+
+  /** The Slack message a manager wrote that became our message, if it came from Slack. */
+  async slackOrigin(messageId: string) {
+    const [p] = await this.db
+      .select()
+      .from(s.messagePlatformIds)
+      .where(and(eq(s.messagePlatformIds.messageId, messageId), eq(s.messagePlatformIds.channel, 'slack')));
+    return p ? { channel: p.scope, ts: p.externalId } : null;
+  }
+
+  /** A manager's open cases, nearest deadline first (the App Home queue). */
+  async queueOf(managerId: string, now: Date) {
+    const rows = await this.db
+      .select({ c: s.cases, tier: s.clients.tier, clientName: s.clients.name })
+      .from(s.cases)
+      .innerJoin(s.clients, eq(s.clients.id, s.cases.clientId))
+      .where(and(eq(s.cases.managerId, managerId), ne(s.cases.status, 'resolved')))
+      .orderBy(asc(s.cases.openedAt));
+    const clocks = await latestResponseClocks(this.db, rows.map((r) => r.c.id));
+    const views = rows.map((r) => ({ ...caseView(r.c, clocks.get(r.c.id), now, r.tier), clientName: r.clientName }));
+    const due = (v: (typeof views)[number]) => (v.sla.dueAt && (v.sla.state === 'running' || v.sla.state === 'breached') ? Date.parse(v.sla.dueAt) : Infinity);
+    return views.sort((a, b) => due(a) - due(b) || (a.tier === b.tier ? 0 : a.tier === 'premium' ? -1 : 1) || a.number - b.number);
+  }
+
+  async clientByName(name: string) {
+    const all = await this.db.select().from(s.clients);
+    const n = name.toLowerCase();
+    return all.find((c) => c.name.toLowerCase() === n) ?? all.find((c) => c.name.toLowerCase().includes(n)) ?? null;
+  }
+}
