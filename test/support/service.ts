@@ -38,7 +38,11 @@ export interface TestService extends Service {
   close(): Promise<void>;
 }
 
-export async function startTestService(opts: { start?: string; db?: TestDatabase; callback?: CallbackServer } = {}): Promise<TestService> {
+export const SLACK_SIGNING_SECRET = 'test-slack-signing-secret-0123456789';
+
+export async function startTestService(
+  opts: { start?: string; db?: TestDatabase; callback?: CallbackServer; slack?: { apiUrl: string; leadChannel?: string } } = {},
+): Promise<TestService> {
   const db = opts.db ?? (await openTestDatabase());
   const callback = opts.callback ?? (await new CallbackServer().start());
   // Monday 23 Nov 2026, 11:00 in Moscow: inside the default business hours.
@@ -46,7 +50,10 @@ export async function startTestService(opts: { start?: string; db?: TestDatabase
   const log = new MemoryLogger();
   const console = new LogConsole(log, 1000);
   const svc = await createService({
-    database: db, log, adminToken: ADMIN_TOKEN, clock, console,
+    database: db, log, adminToken: ADMIN_TOKEN, clock,
+    // With Slack configured the Slack console is the console of record; otherwise a log console tests can read.
+    console: opts.slack ? undefined : console,
+    slack: opts.slack ? { botToken: 'xoxb-test-token', signingSecret: SLACK_SIGNING_SECRET, apiUrl: opts.slack.apiUrl, leadChannel: opts.slack.leadChannel } : undefined,
     inapp: { secret: INAPP_SECRET, callbackUrl: callback.url },
     delivery: { retryBaseMs: 1000, retryMaxMs: 60_000 },
   });
@@ -71,7 +78,7 @@ export async function startTestService(opts: { start?: string; db?: TestDatabase
     async drain() {
       const total: DrainStats = { sent: 0, retried: 0, failed: 0 };
       for (let i = 0; i < 20; i++) {
-        const s = await drainOutbox(svc.core, { channels: svc.channels, console }, { limit: 100, leaseMs: 30_000 });
+        const s = await drainOutbox(svc.core, { channels: svc.channels, console: svc.console }, { limit: 100, leaseMs: 30_000 });
         total.sent += s.sent; total.retried += s.retried; total.failed += s.failed;
         if (!s.sent && !s.retried && !s.failed) break;
       }
