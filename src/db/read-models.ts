@@ -1,5 +1,5 @@
 // Read-side queries for the HTTP API. Writes go through core and the Store; these only shape data for display.
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import { slaState } from '../core/sla/clocks';
 import { conversationKey } from '../../adapters/inapp/address';
 import type { Db } from './connect';
@@ -118,4 +118,18 @@ export async function caseEtas(db: Db, caseId: string) {
     // A missed ETA is marked by the ticker on its clock; the ETA row keeps its state until the case moves on.
     state: clockState === 'missed' && eta.state === 'standing' ? 'missed' : eta.state,
   }));
+}
+
+/** Response clocks started in [from, to), for the SLA compliance report (admin API and Slack's /sla). */
+export function slaReportRows(db: Db, f: { from: Date; to: Date; clientId?: string }) {
+  return db
+    .select({
+      clientId: s.clients.id, clientName: s.clients.name, managerId: s.cases.managerId, managerName: s.managers.name,
+      urgency: s.slaClocks.urgency, state: s.slaClocks.state, breachedAt: s.slaClocks.breachedAt, dueAt: s.slaClocks.dueAt,
+    })
+    .from(s.slaClocks)
+    .innerJoin(s.cases, eq(s.cases.id, s.slaClocks.caseId))
+    .innerJoin(s.clients, eq(s.clients.id, s.cases.clientId))
+    .leftJoin(s.managers, eq(s.managers.id, s.cases.managerId))
+    .where(and(eq(s.slaClocks.kind, 'response'), gte(s.slaClocks.startedAt, f.from), lt(s.slaClocks.startedAt, f.to), f.clientId ? eq(s.cases.clientId, f.clientId) : undefined));
 }

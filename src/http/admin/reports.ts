@@ -1,7 +1,6 @@
-import { and, eq, gte, lt } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { complianceCsv, complianceReport } from '../../core/report';
-import * as s from '../../db/schema';
+import { slaReportRows } from '../../db/read-models';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
 
@@ -14,16 +13,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
     if (isNaN(from.getTime()) || isNaN(to.getTime())) throw new HttpError(400, 'from and to must be ISO 8601 times');
     const format = req.query.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new HttpError(400, 'format must be json or csv');
-    const rows = await db
-      .select({
-        clientId: s.clients.id, clientName: s.clients.name, managerId: s.cases.managerId, managerName: s.managers.name,
-        urgency: s.slaClocks.urgency, state: s.slaClocks.state, breachedAt: s.slaClocks.breachedAt, dueAt: s.slaClocks.dueAt,
-      })
-      .from(s.slaClocks)
-      .innerJoin(s.cases, eq(s.cases.id, s.slaClocks.caseId))
-      .innerJoin(s.clients, eq(s.clients.id, s.cases.clientId))
-      .leftJoin(s.managers, eq(s.managers.id, s.cases.managerId))
-      .where(and(eq(s.slaClocks.kind, 'response'), gte(s.slaClocks.startedAt, from), lt(s.slaClocks.startedAt, to), req.query.clientId ? eq(s.cases.clientId, req.query.clientId) : undefined));
+    const rows = await slaReportRows(db, { from, to, clientId: req.query.clientId });
     const report = complianceReport(rows, now);
     if (format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="sla-report.csv"').send(complianceCsv(report));
     return { from: from.toISOString(), to: to.toISOString(), ...report };
