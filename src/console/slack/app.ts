@@ -46,6 +46,11 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
   const manager = (userId: string) => data.managerBySlackUser(userId);
   const notManager = 'You are not set up as a Switchboard manager: ask an admin to set your Slack user id (PATCH /api/v1/managers/:id {"slackUserId": "…"}).';
   const failure = (err: unknown) => (err instanceof CommandError ? err.message : 'something went wrong; the action was not applied');
+  // A modal is gone once submitted: a command that then fails (the case was resolved meanwhile) is told by DM.
+  const tellManager = async (m: ManagerRow, err: unknown) => {
+    core.log.warn({ err: failure(err) }, 'Slack modal action not applied');
+    if (m.slackUserId) await client.chat.postMessage({ channel: m.slackUserId, text: `Not done: ${failure(err)}` }).catch(() => undefined);
+  };
 
   // ---- thread replies -----------------------------------------------------------------------------------------
   app.event('message', async ({ event, body }) => {
@@ -123,7 +128,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     await ack();
     const caseId = (action as { value: string }).value;
     const kind = (action as { action_id: string }).action_id.slice(5) as ModalKind;
-    await openModal(client, data, (body as { trigger_id: string }).trigger_id, kind, { id: caseId });
+    await openModal(client, data, (body as { trigger_id: string }).trigger_id, kind, { id: caseId }, core.clock.now());
   });
 
   app.shortcut(/^case_(eta|needinfo|resolve|escalate|urgency)$/, async ({ ack, shortcut, respond }) => {
@@ -138,7 +143,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
       await commands.resolve(core, { id: kase.id }, { managerId: m.id }).catch((err) => respond({ response_type: 'ephemeral', text: `Not done: ${failure(err)}` }));
       return;
     }
-    await openModal(client, data, s.trigger_id, kind as ModalKind, { id: kase.id });
+    await openModal(client, data, s.trigger_id, kind as ModalKind, { id: kase.id }, core.clock.now());
   });
 
   app.view(/^modal_(eta|needinfo|escalate|urgency)$/, async ({ ack, view, body }) => {
@@ -156,7 +161,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
       if (!at || at.getTime() <= core.clock.now().getTime())
         return void (await ack({ response_action: 'errors', errors: { when: 'Give a future time: 2h, 90m, tomorrow 15:00, fri 12:00' } }));
       await ack();
-      await commands.postEta(core, ref, actor, at, value('note')).catch((err) => core.log.warn({ err: failure(err) }, 'ETA from modal not applied'));
+      await commands.postEta(core, ref, actor, at, value('note')).catch((err) => tellManager(m, err));
       return;
     }
     await ack();
@@ -164,7 +169,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
       kind === 'needinfo' ? commands.askForDetails(core, ref, actor, value('question'))
       : kind === 'urgency' ? commands.setUrgency(core, ref, actor, value('urgency'), 'set from Slack')
       : commands.escalate(core, ref, actor, value('reason'));
-    await run.catch((err) => core.log.warn({ err: failure(err) }, 'Slack modal action not applied'));
+    await run.catch((err) => tellManager(m, err));
   });
 
   return { app, receiver };
@@ -176,8 +181,8 @@ async function resolveCase(data: SlackData, channelId: string, n?: number): Prom
   return c ? { id: c.id } : null;
 }
 
-async function openModal(client: WebClient, data: SlackData, triggerId: string, kind: ModalKind, ref: { id: string }) {
-  const card = await data.caseCard(ref.id, new Date());
+async function openModal(client: WebClient, data: SlackData, triggerId: string, kind: ModalKind, ref: { id: string }, now: Date) {
+  const card = await data.caseCard(ref.id, now);
   if (!card) return;
   await client.views.open({ trigger_id: triggerId, view: modal(kind, ref.id, card.view.number) as never });
 }

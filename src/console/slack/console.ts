@@ -44,8 +44,14 @@ export class SlackConsole implements ManagerConsole {
       default:
         if (ALERTS.has(n.type)) await this.alert(thread, n);
     }
-    await this.refreshCard(n.caseId, thread);
-    await this.refreshHomes(n.managerIds);
+    const refresh = async () => {
+      await this.refreshCard(n.caseId!, thread);
+      await this.refreshHomes(n.managerIds);
+    };
+    // For case_updated the refresh is the whole notice: a failure is retried. Otherwise the notice's own post is out
+    // and a retry would post it again, so a failed refresh is only logged; the next notice refreshes the card again.
+    if (n.type === 'case_updated') return refresh();
+    await refresh().catch((err) => this.log.warn({ caseId: n.caseId, err: (err as Error).message }, 'Slack card or App Home refresh failed'));
   }
 
   /** The client's channel and the case's thread, created the first time they are needed. */
@@ -54,6 +60,9 @@ export class SlackConsole implements ManagerConsole {
     if (!d) return null;
     if (d.row.slackChannelId && d.row.slackThreadTs) return { channel: d.row.slackChannelId, ts: d.row.slackThreadTs };
     const channel = d.client.slackChannelId ?? (await this.createClientChannel(d.client.id, d.client.name));
+    // Before each new thread, not only when the channel is created: an invite that failed after the channel was
+    // recorded is retried here (and a manager assigned later joins).
+    await this.inviteManagers(d.client.id, channel);
     const posted = await slack(() => this.client.chat.postMessage({ channel, text: caseCardText(d), blocks: caseCard(d, this.clock.now()) as never }));
     await this.data.setCaseThread(caseId, channel, posted.ts!);
     return { channel, ts: posted.ts! };
@@ -72,9 +81,24 @@ export class SlackConsole implements ManagerConsole {
     }
     if (!channelId) throw new Error(`no free Slack channel name for ${name}`);
     await this.data.setClientChannel(clientId, channelId);
-    const users = (await this.data.managersOf(clientId)).map((m) => m.slackUserId).filter((u): u is string => !!u);
-    if (users.length) await slack(() => this.client.conversations.invite({ channel: channelId!, users: users.join(',') }));
     return channelId;
+  }
+
+  /** One user a call, so someone already in the channel fails nobody else's invite. */
+  private async inviteManagers(clientId: string, channel: string) {
+    for (const m of await this.data.managersOf(clientId)) {
+      if (!m.slackUserId) continue;
+      try {
+        await this.client.conversations.invite({ channel, users: m.slackUserId });
+      } catch (err) {
+        const e = toDeliveryError(err);
+        const code = (err as { data?: { error?: string } }).data?.error;
+        if (code === 'already_in_channel') continue;
+        // Outages and rate limits are retried; a refusal about this user must not hold the case's thread back.
+        if ((err as { code?: string }).code !== 'slack_webapi_platform_error') throw e;
+        this.log.warn({ clientId, slackUserId: m.slackUserId, err: e.message }, 'could not invite a manager to the client channel');
+      }
+    }
   }
 
   private async postClientMessage(thread: { channel: string; ts: string }, messageId: string) {
