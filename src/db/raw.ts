@@ -43,33 +43,55 @@ export async function heldConnection(db: Db, kind: DriverKind): Promise<{ query:
   };
 }
 
-/** key → column name, per table, from the drizzle schema (the single source of column names). */
-const columnMaps = new Map<Table, Map<string, string>>();
-function columnsOf(table: Table): Map<string, string> {
+interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/** key → column name and SQL type, per table, from the drizzle schema (the single source of both). */
+const columnMaps = new Map<Table, Map<string, ColumnInfo>>();
+function columnsOf(table: Table): Map<string, ColumnInfo> {
   let m = columnMaps.get(table);
   if (!m) {
-    m = new Map(Object.entries(getTableColumns(table)).map(([key, col]) => [key, col.name]));
+    m = new Map(Object.entries(getTableColumns(table)).map(([key, col]) => [key, { name: col.name, type: col.getSQLType() }]));
     columnMaps.set(table, m);
   }
   return m;
 }
 
-function snakeRow(cols: Map<string, string>, row: Record<string, unknown>, table: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    const c = cols.get(k);
-    if (!c) throw new Error(`${table} has no column for "${k}"`);
-    out[c] = v;
-  }
-  return out;
-}
-
 const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 
 /**
+ * SQL fragments for a set of row keys, cached: rows of one kind always carry the same keys, so after warm-up a
+ * change set costs one JSON.stringify per table and no string building.
+ */
+const fragments = new Map<string, { insertCols: string; selectCols: string; recordDef: string; sets: string }>();
+function fragmentsFor(tableName: string, table: Table, keys: string[]) {
+  const cacheKey = `${tableName}:${keys.join(',')}`;
+  let f = fragments.get(cacheKey);
+  if (!f) {
+    const cols = columnsOf(table);
+    const info = keys.map((k) => {
+      const c = cols.get(k);
+      if (!c) throw new Error(`${tableName} has no column for "${k}"`);
+      return { key: k, ...c };
+    });
+    f = {
+      insertCols: info.map((c) => q(c.name)).join(', '),
+      selectCols: info.map((c) => `x.${q(c.key)}`).join(', '),
+      // JSON keys stay camelCase; json_to_recordset maps them by name onto typed columns.
+      recordDef: info.map((c) => `${q(c.key)} ${c.type}`).join(', '),
+      sets: info.filter((c) => c.key !== 'id' && c.key !== 'version').map((c) => `${q(c.name)} = x.${q(c.key)}`).join(', '),
+    };
+    fragments.set(cacheKey, f);
+  }
+  return f;
+}
+
+/**
  * A ChangeSet as one statement of sibling data-modifying CTEs. Each table's inserts are one INSERT … SELECT from
- * json_populate_recordset (rows in the order core added them, so serial columns follow causal order); each update
- * is an UPDATE … FROM json_populate_record. The text depends only on which tables and columns are touched, so it
+ * json_to_recordset (rows in the order core added them, so serial columns follow causal order); each update is an
+ * UPDATE … FROM json_to_record. The text depends only on which tables and columns are touched, so it
  * is a small set of named statements. Foreign keys are checked at the end of the statement, so parents and children
  * may be written side by side; ChangeSet guarantees each row appears once.
  */
@@ -84,33 +106,29 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[] } 
   }
   for (const [name, rows] of groups) {
     const table = TABLES[name as keyof typeof TABLES] as Table;
-    const cols = columnsOf(table);
-    const snake = rows.map((r) => snakeRow(cols, r, name));
-    const used = [...new Set(snake.flatMap((r) => Object.keys(r)))].sort();
-    const list = used.map(q).join(', ');
-    params.push(JSON.stringify(snake));
-    parts.push(`INSERT INTO ${q(getTableName(table))} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${q(getTableName(table))}, $${params.length}::json)`);
+    const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].sort();
+    const f = fragmentsFor(name, table, keys);
+    params.push(JSON.stringify(rows));
+    parts.push(`INSERT INTO ${q(getTableName(table))} (${f.insertCols}) SELECT ${f.selectCols} FROM json_to_recordset($${params.length}::json) AS x(${f.recordDef})`);
   }
   const guarded: number[] = [];
   for (const u of cs.updates) {
     const table = TABLES[u.table] as Table;
-    const cols = columnsOf(table);
-    const patch = snakeRow(cols, { ...(u.patch as Record<string, unknown>), id: u.id }, u.table);
-    const set = Object.keys(patch).filter((c) => c !== 'id' && c !== 'version').sort();
+    const patch = { ...(u.patch as Record<string, unknown>), id: u.id };
+    const f = fragmentsFor(u.table, table, Object.keys(patch).sort());
     const t = q(getTableName(table));
-    const assignments = set.map((c) => `${q(c)} = r.${q(c)}`);
     // Every change to a case moves its version, so a reader that planned on the old state can tell.
-    if (u.table === 'cases') assignments.push(`"version" = ${t}."version" + 1`);
-    if (!assignments.length) continue;
+    const sets = [f.sets, u.table === 'cases' ? `"version" = ${t}."version" + 1` : ''].filter(Boolean).join(', ');
+    if (!sets) continue;
     params.push(JSON.stringify(patch));
     const guard = cs.guards.find((g) => g.table === u.table && g.id === u.id);
-    let where = `${t}."id" = r."id"`;
+    let where = `${t}."id" = x."id"`;
     if (guard) {
       params.push(String(guard.version));
       where += ` AND ${t}."version" = $${params.length}::int`;
       guarded.push(parts.length);
     }
-    parts.push(`UPDATE ${t} SET ${assignments.join(', ')} FROM json_populate_record(NULL::${t}, $${params.length - (guard ? 1 : 0)}::json) r WHERE ${where}${guard ? ' RETURNING 1' : ''}`);
+    parts.push(`UPDATE ${t} SET ${sets} FROM json_to_record($${params.length - (guard ? 1 : 0)}::json) AS x(${f.recordDef}) WHERE ${where}${guard ? ' RETURNING 1' : ''}`);
   }
   for (const g of cs.guards) {
     if (cs.updates.some((u) => u.table === g.table && u.id === g.id)) continue;
