@@ -3,7 +3,7 @@
 //     baseline doing a 3-statement transaction per request, and their ratio;
 //  2. the SLA ticker's poll cost with 100,000 open clocks, none due.
 // Both servers run in child processes, one at a time, against a scratch database on the same server.
-import { fork, type ChildProcess } from 'node:child_process';
+import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -76,13 +76,35 @@ async function load(port: number, path: string, signed: boolean, seconds: number
   };
 }
 
+/** CPU seconds used so far by these processes (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pids: string): number {
+  try {
+    const out = execSync(`for p in ${pids}; do cat /proc/$p/stat 2>/dev/null; done | awk '{s+=$14+$15} END {print s+0}'`).toString();
+    return Number(out) / 100;
+  } catch {
+    return 0;
+  }
+}
+const postgresPids = () => {
+  try {
+    return execSync('pgrep -d " " postgres').toString().trim();
+  } catch {
+    return '';
+  }
+};
+
 async function measure(label: string, file: string, route: string, signed: boolean, port: number) {
   const db = `sb_bench_${label}`;
   const url = await freshDatabase(db);
   const child = await startServer(file, { BENCH_DB_URL: url, PORT: String(port), BENCH_SECRET: SECRET, BENCH_ACCOUNTS: String(ACCOUNTS) });
   try {
     await load(port, route, signed, 3); // warm-up: JIT, pool, plan caches
-    return await load(port, route, signed, DURATION);
+    // Where the CPU goes per request (server process vs PostgreSQL): on two cores this is what bounds throughput.
+    const pg = postgresPids();
+    const before = { server: cpuSeconds(String(child.pid)), pg: cpuSeconds(pg) };
+    const r = await load(port, route, signed, DURATION);
+    const perReq = (secs: number) => (r.total ? (secs * 1000) / r.total : 0);
+    return { ...r, serverMs: perReq(cpuSeconds(String(child.pid)) - before.server), pgMs: perReq(cpuSeconds(postgresPids()) - before.pg) };
   } finally {
     await stopServer(child);
     await dropDatabase(db);
@@ -92,7 +114,7 @@ async function measure(label: string, file: string, route: string, signed: boole
 async function main() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   console.log(`Switchboard benchmark — ${CONNECTIONS} connections, ${DURATION}s per run, ${rounds} alternating rounds, PostgreSQL at ${new URL(BASE_URL).host}`);
-  type R = Awaited<ReturnType<typeof load>>;
+  type R = Awaited<ReturnType<typeof measure>>;
   const base: R[] = [];
   const ours: R[] = [];
   // Alternate the order each round so drift on a noisy machine hits both sides alike.
@@ -102,7 +124,8 @@ async function main() {
     if (i % 2) await runOurs().then(runBase);
     else await runBase().then(runOurs);
   }
-  const fmt = (r: R) => `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}`;
+  const fmt = (r: R) =>
+    `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}   cpu/req: server ${r.serverMs.toFixed(2)} ms, postgres ${r.pgMs.toFixed(2)} ms`;
   const mean = (xs: R[], f: (r: R) => number) => xs.reduce((a, r) => a + f(r), 0) / xs.length;
   console.log('\nIngest (POST, 50 concurrent connections)');
   for (let i = 0; i < rounds; i++) {
