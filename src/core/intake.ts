@@ -38,7 +38,10 @@ export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOu
       if (ctx.echo || env.sender.isSelf) return { status: 'echo' } as const;
       if (env.sender.isAutomated || parseClientCommand(env.text)) return null;
       const cs = new ChangeSet();
-      cs.insert('inboundDeliveries', { channel: env.channel, deliveryId: env.deliveryId, receivedAt: now });
+      // When the delivery id is the message's own platform id (the in-app API's `id`), the unique platform-id row
+      // written with the message is the dedupe record; a second row would only repeat it.
+      if (!env.platformMessageIds.some((p) => p.externalId === env.deliveryId))
+        cs.insert('inboundDeliveries', { channel: env.channel, deliveryId: env.deliveryId, receivedAt: now });
       const outcome = await decide(cs, core, ctx, env, now, null);
       // Only the case row is guarded; anything else this would update (a clock) needs the lock.
       if (!outcome || cs.updates.some((u) => u.table !== 'cases')) return null;
