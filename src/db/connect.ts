@@ -17,7 +17,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+/** migrations/ at the project root: two levels up from src/db when run with tsx, three from dist/src/db when built. */
+export const MIGRATIONS_DIR =
+  [path.resolve(__dirname, '../../migrations'), path.resolve(__dirname, '../../../migrations')].find((d) =>
+    fs.existsSync(path.join(d, 'meta', '_journal.json')),
+  ) ?? path.resolve(__dirname, '../../migrations');
 
 export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Database> {
   const { Pool } = await import('pg');
