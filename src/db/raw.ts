@@ -10,7 +10,8 @@ import { TABLES } from './tables';
 export type DriverKind = 'postgres' | 'pglite';
 
 export interface RawQuery {
-  (text: string, params: (string | null)[]): Promise<Record<string, unknown>[]>;
+  /** `name`: the prepared statement's name when the caller already has it (saves hashing the text). */
+  (text: string, params: (string | null)[], name?: string): Promise<Record<string, unknown>[]>;
 }
 
 const names = new Map<string, string>();
@@ -28,7 +29,7 @@ function statementName(text: string): string {
 export function rawQuery(db: Db, kind: DriverKind): RawQuery {
   const client = (db as unknown as { session: { client: any } }).session.client;
   if (kind === 'postgres')
-    return async (text, params) => (await client.query({ name: statementName(text), text, values: params })).rows;
+    return async (text, params, name) => (await client.query({ name: name ?? statementName(text), text, values: params })).rows;
   return async (text, params) => (await client.query(text, params)).rows;
 }
 
@@ -38,7 +39,7 @@ export async function heldConnection(db: Db, kind: DriverKind): Promise<{ query:
   if (kind === 'pglite') return { query: async (text, params) => (await client.query(text, params)).rows, release: () => undefined };
   const conn = await client.connect();
   return {
-    query: async (text, params) => (await conn.query({ name: statementName(text), text, values: params })).rows,
+    query: async (text, params, name) => (await conn.query({ name: name ?? statementName(text), text, values: params })).rows,
     release: () => conn.release(),
   };
 }
@@ -65,8 +66,15 @@ const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
  * SQL fragments for a set of row keys, cached: rows of one kind always carry the same keys, so after warm-up a
  * change set costs one JSON.stringify per table and no string building.
  */
-const fragments = new Map<string, { insertCols: string; selectCols: string; recordDef: string; sets: string }>();
-function fragmentsFor(tableName: string, table: Table, keys: string[]) {
+interface Fragments {
+  id: number;
+  insertCols: string;
+  selectCols: string;
+  recordDef: string;
+  sets: string;
+}
+const fragments = new Map<string, Fragments>();
+function fragmentsFor(tableName: string, table: Table, keys: string[]): Fragments {
   const cacheKey = `${tableName}:${keys.join(',')}`;
   let f = fragments.get(cacheKey);
   if (!f) {
@@ -77,6 +85,7 @@ function fragmentsFor(tableName: string, table: Table, keys: string[]) {
       return { key: k, ...c };
     });
     f = {
+      id: fragments.size + 1,
       insertCols: info.map((c) => q(c.name)).join(', '),
       selectCols: info.map((c) => `x.${q(c.key)}`).join(', '),
       // JSON keys stay camelCase; json_to_recordset maps them by name onto typed columns.
@@ -91,12 +100,13 @@ function fragmentsFor(tableName: string, table: Table, keys: string[]) {
 /**
  * A ChangeSet as one statement of sibling data-modifying CTEs. Each table's inserts are one INSERT … SELECT from
  * json_to_recordset (rows in the order core added them, so serial columns follow causal order); each update is an
- * UPDATE … FROM json_to_record. The text depends only on which tables and columns are touched, so it
- * is a small set of named statements. Foreign keys are checked at the end of the statement, so parents and children
- * may be written side by side; ChangeSet guarantees each row appears once.
+ * UPDATE … FROM json_to_record. The text depends only on which tables and columns are touched, so it is built once
+ * per shape, cached with its statement name, and each connection prepares it once. Foreign keys are checked at the
+ * end of the statement, so parents and children may be written side by side; ChangeSet guarantees each row appears
+ * once.
  */
-export function changeSetSql(cs: ChangeSet): { text: string; params: string[] } | null {
-  const parts: string[] = [];
+export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; name: string } | null {
+  const parts: { kind: 'insert' | 'update' | 'share'; table: Table; frag?: Fragments; guarded?: boolean }[] = [];
   const params: string[] = [];
   const groups = new Map<string, Record<string, unknown>[]>();
   for (const ins of cs.inserts) {
@@ -106,43 +116,63 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[] } 
   }
   for (const [name, rows] of groups) {
     const table = TABLES[name as keyof typeof TABLES] as Table;
-    const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].sort();
-    const f = fragmentsFor(name, table, keys);
+    const keys = rows.length === 1 ? Object.keys(rows[0]).sort() : [...new Set(rows.flatMap((r) => Object.keys(r)))].sort();
+    parts.push({ kind: 'insert', table, frag: fragmentsFor(name, table, keys) });
     params.push(JSON.stringify(rows));
-    parts.push(`INSERT INTO ${q(getTableName(table))} (${f.insertCols}) SELECT ${f.selectCols} FROM json_to_recordset($${params.length}::json) AS x(${f.recordDef})`);
   }
-  const guarded: number[] = [];
-  for (const u of cs.updates) {
+  const updates = cs.updates;
+  for (const u of updates) {
     const table = TABLES[u.table] as Table;
     const patch = { ...(u.patch as Record<string, unknown>), id: u.id };
-    const f = fragmentsFor(u.table, table, Object.keys(patch).sort());
-    const t = q(getTableName(table));
-    // Every change to a case moves its version, so a reader that planned on the old state can tell.
-    const sets = [f.sets, u.table === 'cases' ? `"version" = ${t}."version" + 1` : ''].filter(Boolean).join(', ');
-    if (!sets) continue;
-    params.push(JSON.stringify(patch));
+    const frag = fragmentsFor(u.table, table, Object.keys(patch).sort());
+    if (!frag.sets && u.table !== 'cases') continue;
     const guard = cs.guards.find((g) => g.table === u.table && g.id === u.id);
-    let where = `${t}."id" = x."id"`;
-    if (guard) {
-      params.push(String(guard.version));
-      where += ` AND ${t}."version" = $${params.length}::int`;
-      guarded.push(parts.length);
-    }
-    parts.push(`UPDATE ${t} SET ${sets} FROM json_to_record($${params.length - (guard ? 1 : 0)}::json) AS x(${f.recordDef}) WHERE ${where}${guard ? ' RETURNING 1' : ''}`);
+    parts.push({ kind: 'update', table, frag, guarded: !!guard });
+    params.push(JSON.stringify(patch));
+    if (guard) params.push(String(guard.version));
   }
   for (const g of cs.guards) {
-    if (cs.updates.some((u) => u.table === g.table && u.id === g.id)) continue;
-    // Nothing to write on the row: a share lock still waits for (and then sees) a concurrent writer of the case.
+    if (updates.some((u) => u.table === g.table && u.id === g.id)) continue;
+    parts.push({ kind: 'share', table: TABLES[g.table] as Table });
     params.push(g.id, String(g.version));
-    guarded.push(parts.length);
-    parts.push(`SELECT 1 FROM ${q(getTableName(TABLES[g.table] as Table))} WHERE "id" = $${params.length - 1}::uuid AND "version" = $${params.length}::int FOR SHARE`);
   }
+  if (!parts.length) return null;
+  const shape = parts.map((p) => `${p.kind[0]}${p.frag ? p.frag.id : getTableName(p.table)}${p.guarded ? 'g' : ''}`).join(',');
+  let st = statements.get(shape);
+  if (!st) {
+    const text = statementText(parts);
+    st = { text, name: statementName(text) };
+    statements.set(shape, st);
+  }
+  return { ...st, params };
+}
+
+const statements = new Map<string, { text: string; name: string }>();
+
+function statementText(parts: { kind: 'insert' | 'update' | 'share'; table: Table; frag?: Fragments; guarded?: boolean }[]): string {
+  let n = 0;
+  const guarded: number[] = [];
+  const sql = parts.map((p, i) => {
+    const t = q(getTableName(p.table));
+    if (p.kind === 'insert') return `INSERT INTO ${t} (${p.frag!.insertCols}) SELECT ${p.frag!.selectCols} FROM json_to_recordset($${++n}::json) AS x(${p.frag!.recordDef})`;
+    if (p.kind === 'update') {
+      // Every change to a case moves its version, so a reader that planned on the old state can tell.
+      const sets = [p.frag!.sets, getTableName(p.table) === 'cases' ? `"version" = ${t}."version" + 1` : ''].filter(Boolean).join(', ');
+      const json = ++n;
+      if (p.guarded) guarded.push(i);
+      const where = p.guarded ? `${t}."id" = x."id" AND ${t}."version" = $${++n}::int RETURNING 1` : `${t}."id" = x."id"`;
+      return `UPDATE ${t} SET ${sets} FROM json_to_record($${json}::json) AS x(${p.frag!.recordDef}) WHERE ${where}`;
+    }
+    // Nothing to write on the row: a share lock still waits for (and then sees) a concurrent writer of the case.
+    guarded.push(i);
+    const id = ++n;
+    return `SELECT 1 FROM ${t} WHERE "id" = $${id}::uuid AND "version" = $${++n}::int FOR SHARE`;
+  });
   if (guarded.length) {
     // One statement, so a failed guard rolls back every write in it.
     const ok = guarded.map((i) => `(SELECT count(*) FROM w${i}) = 1`).join(' AND ');
-    return { text: `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT CASE WHEN ${ok} THEN 1 ELSE sb_conflict() END`, params };
+    return `WITH ${sql.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT CASE WHEN ${ok} THEN 1 ELSE sb_conflict() END`;
   }
-  if (!parts.length) return null;
-  if (parts.length === 1) return { text: parts[0], params };
-  return { text: `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT 1`, params };
+  if (sql.length === 1) return sql[0];
+  return `WITH ${sql.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT 1`;
 }

@@ -50,7 +50,7 @@ export class DrizzleStore implements Store {
           const st = changeSetSql(cs);
           if (!st) return;
           try {
-            await conn.query(st.text, st.params);
+            await conn.query(st.text, st.params, st.name);
           } catch (err) {
             if (RETRYABLE_PG.has(pgCode(err) ?? '')) throw new ConflictError(describeError(err));
             throw err;
@@ -126,7 +126,7 @@ export class DrizzleTx implements StoreTx {
 
   async apply(cs: ChangeSet): Promise<void> {
     const st = changeSetSql(cs);
-    if (st) await this.raw(st.text, st.params);
+    if (st) await this.raw(st.text, st.params, st.name);
   }
 
   async recordDelivery(channel: string, deliveryId: string, now: Date): Promise<boolean> {
