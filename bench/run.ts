@@ -139,7 +139,7 @@ async function main() {
   const ticker = await benchTicker(await freshDatabase('sb_bench_ticker'), 100_000);
   await dropDatabase('sb_bench_ticker');
   console.log(`\nSLA ticker poll with ${ticker.clocks.toLocaleString('en')} open clocks, none due (${ticker.polls} polls)`);
-  console.log(`  claim query alone : p50 ${ticker.queryP50.toFixed(2)} ms   p99 ${ticker.queryP99.toFixed(2)} ms`);
+  console.log(`  poll query alone  : p50 ${ticker.queryP50.toFixed(2)} ms   p99 ${ticker.queryP99.toFixed(2)} ms`);
   console.log(`  full ticker pass  : p50 ${ticker.passP50.toFixed(2)} ms   p99 ${ticker.passP99.toFixed(2)} ms   (target ≤ 5 ms p50)`);
 }
 

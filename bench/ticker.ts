@@ -31,7 +31,7 @@ export async function benchTicker(url: string, clocks: number) {
   const pass: number[] = [];
   for (let i = 0; i < polls + 50; i++) {
     let t = performance.now();
-    await core.store.tx((tx) => tx.claimDueClocks(new Date(), 200));
+    await core.store.tx((tx) => tx.dueClocks(new Date(), 200));
     const q = performance.now() - t;
     t = performance.now();
     const fired = await tickSla(core);

@@ -62,6 +62,16 @@ async function onCase<T>(
   });
 }
 
+/** Cancels every clock of the case still running after the caller stopped the ones it meant to (in `cs`). */
+export async function cancelRunningClocks(tx: StoreTx, cs: ChangeSet, caseId: string, now: Date, reason: string) {
+  const handled = new Set(cs.updates.filter((u) => u.table === 'slaClocks').map((u) => u.id));
+  for (const c of await tx.runningClocks(caseId)) if (!handled.has(c.id)) cancelClock(cs, c, now, reason);
+}
+
+function pauseEvent(cs: ChangeSet, clock: { id: string; caseId: string }, now: Date) {
+  cs.insert('clockEvents', { clockId: clock.id, caseId: clock.caseId, at: now, type: 'paused', reason: 'waiting on the client: no clock runs until they answer', data: {} });
+}
+
 async function actorManager(tx: StoreTx, actor: Actor): Promise<ManagerRow | null> {
   if (!actor.managerId) return null;
   const m = await tx.getManager(actor.managerId);
@@ -153,7 +163,14 @@ export function askForDetails(core: Core, ref: CaseRef, actor: Actor, question: 
     const body = requireText(question, 'question');
     const m = await actorManager(tx, actor);
     const sla = agg.responseClock ? stopClock(cs, agg.responseClock, now, 'details requested from the client') : null;
-    cs.update('cases', agg.case.id, { status: 'waiting_on_client' });
+    if (agg.responseClock) pauseEvent(cs, agg.responseClock, now);
+    // While the case waits on the client no clock runs (SPEC §3): a standing ETA is withdrawn, to be posted anew
+    // once the details are in.
+    if (agg.eta) {
+      cs.update('etas', agg.eta.id, { state: 'superseded', closedAt: now });
+      if (agg.etaClock) cancelClock(cs, agg.etaClock, now, 'details requested from the client');
+    }
+    cs.update('cases', agg.case.id, { status: 'waiting_on_client', etaAt: null });
     const msg = sendToClient(cs, destinationOf(agg.case), { kind: 'needinfo', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);
     addTimeline(cs, agg.case.id, now, 'waiting_on_client', actorId(actor), 'details requested', { messageId: msg.id, sla });
     return { sla };
@@ -171,6 +188,8 @@ export function resolve(core: Core, ref: CaseRef, actor: Actor, summary = '') {
       cs.update('etas', agg.eta.id, { state: etaState, closedAt: now });
     } else if (agg.eta) cs.update('etas', agg.eta.id, { closedAt: now });
     for (const ms of await tx.openMilestones(kase.id)) cs.update('milestones', ms.id, { doneAt: now });
+    // Nothing keeps ticking on a resolved case (milestones included).
+    await cancelRunningClocks(tx, cs, kase.id, now, 'case resolved');
     cs.update('cases', kase.id, { status: 'resolved', resolvedAt: now });
     const text = `Case #${kase.number} is resolved.${summary ? `\n${summary}` : ''}\nIf anything is still wrong, just reply here within ${agg.policy.reopenDays} days and we will reopen it.`;
     const msg = sendToClient(cs, destinationOf(kase), { kind: 'resolution', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);

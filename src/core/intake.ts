@@ -43,7 +43,7 @@ export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOu
       if (!env.platformMessageIds.some((p) => p.externalId === env.deliveryId))
         cs.insert('inboundDeliveries', { channel: env.channel, deliveryId: env.deliveryId, receivedAt: now });
       const outcome = await decide(cs, core, ctx, env, now, null);
-      // Only the case row is guarded; anything else this would update (a clock) needs the lock.
+      // Only the case row is guarded: a change set that would update another row (recompute a clock) takes the lock.
       if (!outcome || cs.updates.some((u) => u.table !== 'cases')) return null;
       const guarded = ctx.openCase?.case ?? (outcome.status === 'stored' && outcome.reopened ? ctx.lastResolved : null);
       if (guarded?.version !== undefined) cs.guard('cases', guarded.id, guarded.version);
@@ -157,9 +157,9 @@ function openCase(
   addTimeline(cs, kase.id, now, 'urgency_set', t.source === 'client' ? `contact:${contact.id}` : 'system', t.reason, { urgency: t.urgency, source: t.source });
   addTimeline(cs, kase.id, now, 'assigned', 'system', r.reason, { managerId: r.manager?.id ?? null, coveringFor: r.coveringFor?.id ?? null });
 
-  const automated = env.sender.isAutomated;
-  const clock = automated ? null : startResponseClock(cs, { caseId: kase.id, urgency: t.urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case opened by a client message' });
-  if (!automated) acknowledge(cs, core, ctx, kase, r, clock?.dueAt ?? null, contact, now, false);
+  // Automated senders never get here (decide() ignores them unless a case is open), so every new case gets a clock.
+  const clock = startResponseClock(cs, { caseId: kase.id, urgency: t.urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case opened by a client message' });
+  acknowledge(cs, core, ctx, kase, r, clock.dueAt, contact, now, false);
   notifyConsole(cs, {
     type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: !r.manager,
     managerIds: r.manager ? [r.manager.id] : [],
@@ -171,16 +171,22 @@ function openCase(
 function reopenCase(
   cs: ChangeSet, core: Core, ctx: IntakeContext, kase: CaseRow, client: ClientRow, contact: ContactRow, env: InboundEnvelope, now: Date,
 ): IngestOutcome {
-  const urgency = (env.urgency ?? kase.urgency) as Urgency;
+  // The client's explicit choice applies unless a manager set the urgency (SPEC §2).
+  const clientChoice = env.urgency && env.urgency !== kase.urgency && kase.urgencySource !== 'manager' ? env.urgency : null;
+  const urgency = (clientChoice ?? kase.urgency) as Urgency;
   const r = route(client, ctx.managers, urgency, ctx.calendar, now);
-  const patch = { status: 'open', resolvedAt: null, etaAt: null, urgency, managerId: r.manager?.id ?? kase.managerId, coveringForManagerId: r.coveringFor?.id ?? null, updatedAt: now };
+  const patch = {
+    status: 'open', resolvedAt: null, etaAt: null, urgency, urgencySource: clientChoice ? 'client' : kase.urgencySource,
+    managerId: r.manager?.id ?? kase.managerId, coveringForManagerId: r.coveringFor?.id ?? null, updatedAt: now,
+  };
+  const before = kase.urgency;
   Object.assign(kase, patch);
   cs.update('cases', kase.id, patch);
   const msg = storeMessage(cs, kase.id, contact, env, now);
   addTimeline(cs, kase.id, now, 'reopened', `contact:${contact.id}`, `client wrote within ${ctx.policy.reopenDays} days of resolution`, { messageId: msg.id });
-  const automated = env.sender.isAutomated;
-  const clock = automated ? null : startResponseClock(cs, { caseId: kase.id, urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case reopened by a client message' });
-  if (!automated) acknowledge(cs, core, ctx, kase, r, clock?.dueAt ?? null, contact, now, true);
+  if (clientChoice) addTimeline(cs, kase.id, now, 'urgency_set', `contact:${contact.id}`, 'chosen by the client', { urgency, from: before, source: 'client' });
+  const clock = startResponseClock(cs, { caseId: kase.id, urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case reopened by a client message' });
+  acknowledge(cs, core, ctx, kase, r, clock.dueAt, contact, now, true);
   notifyConsole(cs, {
     type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: false,
     managerIds: r.manager ? [r.manager.id] : [], text: `Case #${kase.number} reopened by ${contact.name} (${client.name}).`,
@@ -197,20 +203,23 @@ function appendToCase(
   if (!env.sender.isAutomated) {
     // The client's explicit choice beats the classifier but never a manager's setting (SPEC §2).
     if (env.urgency && env.urgency !== kase.urgency && kase.urgencySource !== 'manager') {
-      cs.update('cases', kase.id, { urgency: env.urgency, urgencySource: 'client' });
+      cs.update('cases', kase.id, { urgency: env.urgency, urgencySource: 'client', updatedAt: now });
       addTimeline(cs, kase.id, now, 'urgency_set', `contact:${contact.id}`, 'chosen by the client', { urgency: env.urgency, from: kase.urgency, source: 'client' });
       if (agg.responseClock)
         recomputeClock(cs, agg.responseClock, { urgency: env.urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: `client set urgency ${env.urgency}` });
       kase.urgency = env.urgency;
     }
     if (kase.status === 'waiting_on_client') {
-      cs.update('cases', kase.id, { status: 'open' });
+      cs.update('cases', kase.id, { status: 'open', updatedAt: now });
       addTimeline(cs, kase.id, now, 'resumed', `contact:${contact.id}`, 'the client answered the request for details');
       startResponseClock(cs, { caseId: kase.id, urgency: kase.urgency as Urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'the client answered the request for details' });
       clockNote = ' — response clock started';
     } else if (agg.eta) {
       clockNote = ' — ETA stands, no new clock';
     } else if (!agg.responseClock) {
+      // Starting a clock changes the case: writing it moves its version, so a racing message that decided the
+      // same thing loses its guard and re-reads (a unique index on running response clocks backs this up).
+      cs.update('cases', kase.id, { updatedAt: now });
       startResponseClock(cs, { caseId: kase.id, urgency: kase.urgency as Urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'client message with no open clock' });
       clockNote = ' — response clock started';
     }

@@ -172,9 +172,12 @@ export interface StoreTx {
   casesCoveredFor(managerId: string): Promise<CaseRow[]>;
   openCasesOfManager(managerId: string): Promise<CaseRow[]>;
   openMilestones(caseId: string): Promise<MilestoneRow[]>;
+  runningClocks(caseId: string): Promise<ClockRow[]>;
   featureQueue(): Promise<{ id: string; clientId: string; clientName: string; tier: string; text: string; status: string; createdAt: Date; caseNumber: number }[]>;
-  /** Claims clocks whose next_fire_at has passed; locked until the transaction ends, skipped by other instances. */
-  claimDueClocks(now: Date, limit: number): Promise<ClockRow[]>;
+  /** Clocks whose next_fire_at has passed (no locks: a cheap poll). */
+  dueClocks(now: Date, limit: number): Promise<{ id: string; caseId: string }[]>;
+  /** Locks the case, then the clock if it is still due; null when another instance or a command holds the case. */
+  lockDueClock(caseId: string, clockId: string, now: Date): Promise<ClockRow | null>;
   featureRequest(id: string): Promise<FeatureRequestRow | null>;
   latestCaseOfClient(clientId: string): Promise<CaseRow | null>;
   milestoneWithClock(id: string): Promise<{ milestone: MilestoneRow; clock: ClockRow | null } | null>;

@@ -1,7 +1,7 @@
 // Feature-request status changes and funnel-activation timelines (SPEC §6), driven from the console.
 import { randomUUID } from 'node:crypto';
 import { ChangeSet } from './changes';
-import { CommandError } from './commands';
+import { cancelRunningClocks, CommandError } from './commands';
 import { formatForClient } from './compose';
 import type { Core } from './context';
 import { addTimeline, destinationOf, sendToClient } from './effects';
@@ -30,6 +30,7 @@ export function setFeatureStatus(core: Core, featureId: string, status: FeatureS
     addTimeline(cs, agg.case.id, now, 'feature_status', 'admin', noteText, { from: fr.status, to: status });
     if (status === 'done' || status === 'declined') {
       if (agg.responseClock) stopClock(cs, agg.responseClock, now, `feature request ${label}`);
+      await cancelRunningClocks(tx, cs, agg.case.id, now, `feature request ${label}`);
       cs.update('cases', agg.case.id, { status: 'resolved', resolvedAt: now, updatedAt: now });
     }
     await tx.apply(cs);

@@ -204,6 +204,10 @@ export class DrizzleTx implements StoreTx {
     return this.db.select().from(s.cases).where(and(eq(s.cases.coveringForManagerId, managerId), ne(s.cases.status, 'resolved'))) as Promise<CaseRow[]>;
   }
 
+  async runningClocks(caseId: string): Promise<ClockRow[]> {
+    return (await this.db.select().from(s.slaClocks).where(and(eq(s.slaClocks.caseId, caseId), eq(s.slaClocks.state, 'running')))) as ClockRow[];
+  }
+
   openMilestones(caseId: string) {
     return this.db.select().from(s.milestones).where(and(eq(s.milestones.caseId, caseId), isNull(s.milestones.doneAt)));
   }
@@ -239,14 +243,26 @@ export class DrizzleTx implements StoreTx {
     return { milestone: m, clock: (clock as ClockRow) ?? null };
   }
 
-  async claimDueClocks(now: Date, limit: number): Promise<ClockRow[]> {
-    return (await this.db
-      .select()
+  async dueClocks(now: Date, limit: number): Promise<{ id: string; caseId: string }[]> {
+    return this.db
+      .select({ id: s.slaClocks.id, caseId: s.slaClocks.caseId })
       .from(s.slaClocks)
       .where(sql`${s.slaClocks.nextFireAt} IS NOT NULL AND ${s.slaClocks.nextFireAt} <= ${now}`)
       .orderBy(asc(s.slaClocks.nextFireAt))
-      .limit(limit)
-      .for('update', { skipLocked: true })) as ClockRow[];
+      .limit(limit);
+  }
+
+  async lockDueClock(caseId: string, clockId: string, now: Date): Promise<ClockRow | null> {
+    // Case first, then clock: the order every command takes, so ticker and commands never deadlock. A case another
+    // instance (or a command) holds is skipped; the next tick comes back to it.
+    const [kase] = await this.db.select({ id: s.cases.id }).from(s.cases).where(eq(s.cases.id, caseId)).for('update', { skipLocked: true });
+    if (!kase) return null;
+    const [clock] = await this.db
+      .select()
+      .from(s.slaClocks)
+      .where(and(eq(s.slaClocks.id, clockId), sql`${s.slaClocks.nextFireAt} IS NOT NULL AND ${s.slaClocks.nextFireAt} <= ${now}`))
+      .for('update');
+    return (clock as ClockRow) ?? null;
   }
 
   async claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxClaim[]> {

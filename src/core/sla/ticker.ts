@@ -1,5 +1,6 @@
-// One pass of the SLA ticker: claims due clocks (skipped by other instances while locked), fires at most one alert
-// per clock, and queues it for the console in the same transaction, so an alert is sent once or not at all.
+// One pass of the SLA ticker. A cheap unlocked poll finds due clocks; each is then handled in its own transaction
+// that locks the case and then the clock (the order commands use), fires at most one alert and queues it for the
+// console with the clock's new state — so an alert is sent once or not at all, even with several instances.
 import { ChangeSet } from '../changes';
 import { formatInZone } from '../compose';
 import type { Core } from '../context';
@@ -9,24 +10,28 @@ import type { CaseAggregate, ClockRow } from '../records';
 import { fireDue, type ClockAlert } from './clocks';
 
 export async function tickSla(core: Core, limit = 200): Promise<number> {
-  return core.store.tx(async (tx) => {
-    const now = core.clock.now();
-    const clocks = await tx.claimDueClocks(now, limit);
-    if (!clocks.length) return 0;
-    const cs = new ChangeSet();
-    let fired = 0;
-    for (const clock of clocks) {
-      // Not locking the case: commands lock case then clock, and taking them in the other order here could deadlock.
+  const due = await core.store.tx((tx) => tx.dueClocks(core.clock.now(), limit));
+  let fired = 0;
+  for (const d of due) {
+    fired += await core.store.tx(async (tx) => {
+      const now = core.clock.now();
+      const clock = await tx.lockDueClock(d.caseId, d.id, now);
+      if (!clock) return 0;
       const agg = await tx.loadCase({ id: clock.caseId }, { lock: false });
-      if (!agg) continue;
+      if (!agg) return 0;
+      const cs = new ChangeSet();
       const alert = fireDue(cs, clock, agg.calendar, now);
-      if (!alert) continue;
-      fired++;
-      notifyConsole(cs, noticeFor(alert, clock, agg), now, core.delivery);
-    }
-    await tx.apply(cs);
-    return fired;
-  });
+      if (alert?.type === 'eta_missed' && clock.etaId) {
+        // A missed ETA no longer stands: the next client message starts a response clock, and a new ETA is due.
+        cs.update('etas', clock.etaId, { state: 'missed', closedAt: now });
+        cs.update('cases', clock.caseId, { etaAt: null, updatedAt: now });
+      }
+      if (alert) notifyConsole(cs, noticeFor(alert, clock, agg), now, core.delivery);
+      await tx.apply(cs);
+      return alert ? 1 : 0;
+    });
+  }
+  return fired;
 }
 
 function noticeFor(alert: ClockAlert, clock: ClockRow, agg: CaseAggregate): ConsoleNotice {

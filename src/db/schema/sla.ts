@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { cases, etas, milestones } from './cases';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true });
@@ -35,6 +35,9 @@ export const slaClocks = pgTable(
     // The ticker only ever reads pending timers; keeping them in a partial index keeps a poll over
     // 100k open clocks sub-millisecond.
     index('sla_clocks_next_fire_idx').on(t.nextFireAt).where(sql`next_fire_at IS NOT NULL`),
+    // At most one running response clock per case, whatever races: the loser of two messages that both decided to
+    // start one fails here and re-reads.
+    uniqueIndex('sla_clocks_one_running_response').on(t.caseId).where(sql`kind = 'response' AND state = 'running'`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "sla_clocks_one_running_response" ON "sla_clocks" USING btree ("case_id") WHERE kind = 'response' AND state = 'running';
