@@ -163,7 +163,8 @@ export function askForDetails(core: Core, ref: CaseRef, actor: Actor, question: 
     const body = requireText(question, 'question');
     const m = await actorManager(tx, actor);
     const sla = agg.responseClock ? stopClock(cs, agg.responseClock, now, 'details requested from the client') : null;
-    if (agg.responseClock) pauseEvent(cs, agg.responseClock, now);
+    const paused = agg.responseClock ?? agg.etaClock;
+    if (paused) pauseEvent(cs, paused, now);
     // While the case waits on the client no clock runs (SPEC §3): a standing ETA is withdrawn, to be posted anew
     // once the details are in.
     if (agg.eta) {
