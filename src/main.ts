@@ -15,8 +15,9 @@ function adminToken(configured: string | undefined, dataDir: string): { token: s
   if (configured) return { token: configured, generated: null };
   const file = path.join(dataDir, 'admin-token');
   fs.mkdirSync(dataDir, { recursive: true });
-  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
-  return { token: fs.readFileSync(file, 'utf8').trim(), generated: file };
+  const fresh = !fs.existsSync(file);
+  if (fresh) fs.writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+  return { token: fs.readFileSync(file, 'utf8').trim(), generated: fresh ? file : null };
 }
 
 async function main() {
@@ -68,7 +69,9 @@ async function main() {
   console.log(`  client channels: ${config.channels.filter((c) => IMPLEMENTED.has(c) && c !== 'slack').join(', ') || 'none (set INAPP_SECRET to enable the in-app channel)'}`);
   console.log(`  manager console: ${config.channels.includes('slack') ? 'Slack' : 'admin API and log (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack)'}`);
   if (pending.length) console.log(`  configured but not available in this version: ${pending.join(', ')}`);
+  // Printed once, when generated; afterwards only where it is kept (tokens don't belong in every start-up log).
   if (generated) console.log(`  admin token (generated, kept in ${generated}): ${token}`);
+  else if (!config.ADMIN_TOKEN) console.log(`  admin token: in ${path.join(dataDir, 'admin-token')}`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

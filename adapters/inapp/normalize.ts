@@ -51,6 +51,7 @@ export function normalize(body: unknown, now: Date): InboundEnvelope {
     address,
     sender: { externalId: m.user.id, name: m.user.name ?? m.user.id, email: m.user.email ?? null, timeZone: m.user.timeZone ?? null, isSelf: false, isAutomated: false },
     accountName: m.account.name,
+    clientLink: { inappAccountId: m.account.id },
     platformMessageIds: [{ scope: m.account.id, externalId: m.id }],
     text: m.text,
     attachments: m.attachments ?? [],

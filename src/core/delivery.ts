@@ -18,6 +18,8 @@ export interface OutboxClaim {
   payload: unknown;
   attempts: number;
   deadlineAt: Date;
+  /** The lease this claim holds; finishing checks it is still ours. */
+  leaseUntil: Date;
 }
 
 export interface Deliverers {
@@ -64,7 +66,7 @@ async function deliverOne(core: Core, d: Deliverers, claim: OutboxClaim, leaseMs
   stats.sent++;
   await core.store.tx(async (tx) => {
     const now = core.clock.now();
-    await tx.finishOutbox(claim.id, { status: 'sent', sentAt: now, externalIds, attempts: claim.attempts + 1, lastError: null });
+    if (!(await tx.finishOutbox(claim.id, claim.leaseUntil, { status: 'sent', sentAt: now, externalIds, attempts: claim.attempts + 1, lastError: null }))) return;
     const cs = new ChangeSet();
     // Remember our own platform ids so the echo of this send is recognised, even after a restart.
     if (claim.messageId)
@@ -94,14 +96,14 @@ async function failed(core: Core, claim: OutboxClaim, err: unknown, stats: Drain
   if (retryable && next.getTime() < claim.deadlineAt.getTime()) {
     stats.retried++;
     core.log.warn({ outboxId: claim.id, channel: claim.channel, attempts, retryInMs: wait, err: reason }, 'delivery failed; will retry');
-    await core.store.tx((tx) => tx.finishOutbox(claim.id, { status: 'pending', attempts, nextAttemptAt: next, lastError: reason }));
+    await core.store.tx((tx) => tx.finishOutbox(claim.id, claim.leaseUntil, { status: 'pending', attempts, nextAttemptAt: next, lastError: reason }));
     return;
   }
   stats.failed++;
   const status = retryable ? 'expired' : 'failed';
   core.log.error({ outboxId: claim.id, channel: claim.channel, attempts, status, err: reason }, 'delivery given up');
   await core.store.tx(async (tx) => {
-    await tx.finishOutbox(claim.id, { status, attempts, lastError: reason });
+    if (!(await tx.finishOutbox(claim.id, claim.leaseUntil, { status, attempts, lastError: reason }))) return;
     if (!claim.caseId) return;
     const cs = new ChangeSet();
     const why = retryable ? `still failing at its deadline after ${attempts} attempts: ${reason}` : reason;

@@ -12,8 +12,10 @@ export interface DeliveryPolicy {
   retryBaseMs: number;
   retryMaxMs: number;
 }
+// A case's console notices share one ordered lane, so a stuck one holds back the next alerts: give up on the
+// console sooner (and record it on the timeline) than on a client, whose messages must not be dropped lightly.
 export const DEFAULT_DELIVERY: DeliveryPolicy = {
-  clientDeadlineMs: 24 * 3600_000, consoleDeadlineMs: 24 * 3600_000, retryBaseMs: 2_000, retryMaxMs: 10 * 60_000,
+  clientDeadlineMs: 24 * 3600_000, consoleDeadlineMs: 2 * 3600_000, retryBaseMs: 2_000, retryMaxMs: 10 * 60_000,
 };
 
 export function addTimeline(

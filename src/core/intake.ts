@@ -106,7 +106,7 @@ function resolveParty(cs: ChangeSet, core: Core, ctx: IntakeContext, env: Inboun
       backupManagerId: null,
       calendarId: null,
       policyId: null,
-      inappAccountId: env.channel === 'inapp' && env.account ? env.account : null,
+      inappAccountId: env.clientLink?.inappAccountId ?? null,
       slackChannelId: null,
     });
     notifyConsole(cs, {

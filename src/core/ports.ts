@@ -56,6 +56,8 @@ export interface InboundEnvelope {
   sender: InboundSender;
   /** A hint for onboarding an unknown account as a client (SPEC §8). */
   accountName?: string;
+  /** How a client onboarded from this envelope is found again by its adapter (e.g. the in-app account id). */
+  clientLink?: { inappAccountId?: string };
   /** Platform ids of the message itself, stored for echo and redelivery recognition. */
   platformMessageIds: { scope: string; externalId: string }[];
   text: string;
@@ -182,7 +184,8 @@ export interface StoreTx {
   latestCaseOfClient(clientId: string): Promise<CaseRow | null>;
   milestoneWithClock(id: string): Promise<{ milestone: MilestoneRow; clock: ClockRow | null } | null>;
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxClaim[]>;
-  finishOutbox(id: number, patch: OutboxFinish): Promise<void>;
+  /** Records the outcome; false when the lease ran out and another instance has the row now. */
+  finishOutbox(id: number, leaseUntil: Date, patch: OutboxFinish): Promise<boolean>;
 }
 
 export interface OutboxFinish {

@@ -1,11 +1,14 @@
 // Read-side queries for the HTTP API. Writes go through core and the Store; these only shape data for display.
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import { slaState } from '../core/sla/clocks';
+import { DEFAULT_CALENDAR } from '../core/sla/calendar';
 import { conversationKey } from '../../adapters/inapp/address';
 import type { Db } from './connect';
 import * as s from './schema';
 
-export async function accountMessages(db: Db, accountId: string, after: number, limit: number) {
+const READBACK_LAG_MS = 2000;
+
+export async function accountMessages(db: Db, accountId: string, after: number, limit: number, now: Date) {
   const rows = await db
     .select({
       seq: s.messages.seq, id: s.messages.id, direction: s.messages.direction, kind: s.messages.kind, text: s.messages.text,
@@ -15,7 +18,12 @@ export async function accountMessages(db: Db, accountId: string, after: number, 
     .leftJoin(s.cases, eq(s.cases.id, s.messages.caseId))
     .leftJoin(s.managers, eq(s.managers.id, s.messages.managerId))
     .leftJoin(s.identities, and(eq(s.identities.contactId, s.messages.contactId), eq(s.identities.channel, 'inapp')))
-    .where(and(eq(s.messages.conversationKey, conversationKey(accountId)), gt(s.messages.seq, after), inArray(s.messages.direction, ['inbound', 'outbound'])))
+    .where(and(
+      eq(s.messages.conversationKey, conversationKey(accountId)), gt(s.messages.seq, after), inArray(s.messages.direction, ['inbound', 'outbound']),
+      // seq is taken at insert but transactions commit in any order: a row newer than a few seconds may still have
+      // an uncommitted lower seq behind it, and a poller that moved past it would never see that one.
+      sql`${s.messages.createdAt} < ${new Date(now.getTime() - READBACK_LAG_MS)}`,
+    ))
     .orderBy(asc(s.messages.seq))
     .limit(limit);
   return rows.map((r) => ({
@@ -74,11 +82,12 @@ export async function listCases(db: Db, f: CaseFilter, now: Date) {
     .innerJoin(s.clients, eq(s.clients.id, s.cases.clientId))
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(sql`CASE WHEN ${s.clients.tier} = 'premium' THEN 0 ELSE 1 END`, desc(s.cases.openedAt))
-    .limit(f.limit);
+    // The SLA filter and the deadline order are computed from clocks, so read well past the page before cutting it.
+    .limit(Math.min(5000, Math.max(1000, f.limit * 5)));
   const clocks = await latestResponseClocks(db, rows.map((r) => r.c.id));
   const views = rows.map((r) => caseView(r.c, clocks.get(r.c.id), now, r.tier)).filter((v) => !f.sla || v.sla.state === f.sla);
   const rank = (v: (typeof views)[number]) => (v.sla.state === 'running' || v.sla.state === 'breached' ? Date.parse(v.sla.dueAt!) : Infinity);
-  return views.sort((a, b) => (a.tier === b.tier ? 0 : a.tier === 'premium' ? -1 : 1) || rank(a) - rank(b) || b.number - a.number);
+  return views.sort((a, b) => (a.tier === b.tier ? 0 : a.tier === 'premium' ? -1 : 1) || rank(a) - rank(b) || b.number - a.number).slice(0, f.limit);
 }
 
 /** Case timeline and clock events merged in time order: every deadline explained. */
@@ -132,4 +141,15 @@ export function slaReportRows(db: Db, f: { from: Date; to: Date; clientId?: stri
     .innerJoin(s.clients, eq(s.clients.id, s.cases.clientId))
     .leftJoin(s.managers, eq(s.managers.id, s.cases.managerId))
     .where(and(eq(s.slaClocks.kind, 'response'), gte(s.slaClocks.startedAt, f.from), lt(s.slaClocks.startedAt, f.to), f.clientId ? eq(s.cases.clientId, f.clientId) : undefined));
+}
+
+/** The zone of the business calendar that governs a case (its client's, or the default). */
+export async function caseZone(db: Db, ref: { id?: string; number?: number }): Promise<string> {
+  const [row] = await db
+    .select({ zone: sql<string | null>`${s.calendars.spec}->>'zone'` })
+    .from(s.cases)
+    .innerJoin(s.clients, eq(s.clients.id, s.cases.clientId))
+    .leftJoin(s.calendars, eq(s.calendars.id, s.clients.calendarId))
+    .where(ref.id ? eq(s.cases.id, ref.id) : eq(s.cases.number, ref.number!));
+  return row?.zone ?? DEFAULT_CALENDAR.zone;
 }

@@ -285,10 +285,17 @@ export class DrizzleTx implements StoreTx {
     return rows.map((r) => ({
       id: r.id, caseId: r.caseId, messageId: r.messageId, target: r.target as OutboxClaim['target'], channel: r.channel,
       conversationKey: r.conversationKey, address: r.address, payload: r.payload, attempts: r.attempts, deadlineAt: r.deadlineAt,
+      leaseUntil: r.leaseUntil!,
     }));
   }
 
-  async finishOutbox(id: number, patch: OutboxFinish): Promise<void> {
-    await this.db.update(s.outbox).set({ ...patch, leaseUntil: null }).where(eq(s.outbox.id, id));
+  async finishOutbox(id: number, leaseUntil: Date, patch: OutboxFinish): Promise<boolean> {
+    // Only while our lease is the row's lease: a sender slower than its lease lost the row to another instance.
+    const rows = await this.db
+      .update(s.outbox)
+      .set({ ...patch, leaseUntil: null })
+      .where(and(eq(s.outbox.id, id), eq(s.outbox.status, 'sending'), eq(s.outbox.leaseUntil, leaseUntil)))
+      .returning({ id: s.outbox.id });
+    return rows.length > 0;
   }
 }

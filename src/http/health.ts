@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app';
+import { describeError } from '../core/errors';
 
 export async function healthRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -8,7 +9,8 @@ export async function healthRoutes(app: FastifyInstance, deps: AppDeps) {
       await deps.database.ping();
       return { status: 'ready', database: deps.database.kind };
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', database: deps.database.kind, error: (err as Error).message });
+      deps.core.log.error({ err: describeError(err) }, 'readiness check failed');
+      return reply.code(503).send({ status: 'unavailable', database: deps.database.kind });
     }
   });
   app.get('/metrics', async (_req, reply) => {

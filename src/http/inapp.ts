@@ -61,7 +61,7 @@ export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp:
       const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
       if (!Number.isInteger(after) || after < 0) throw new HttpError(400, 'after must be a non-negative integer (the seq of the last message you have)');
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be an integer from 1 to 500');
-      const messages = await accountMessages(deps.database.db, req.params.accountId, after, limit);
+      const messages = await accountMessages(deps.database.db, req.params.accountId, after, limit, core.clock.now());
       return { messages, next: messages.length ? messages[messages.length - 1].seq : after };
     },
   );

@@ -78,6 +78,11 @@ test('a critical in-app message runs the whole case lifecycle', async () => {
 test('the client can read its conversation back, and only its own', async () => {
   await t.inapp(inappMessage({ account: { id: 'acct-2', name: 'Other Co' }, user: { id: 'u9', name: 'Olga' }, text: 'Unrelated question' }));
   const url = '/api/v1/inapp/accounts/acct-1/messages?after=0';
+  // The resolution was written this very second: read-back holds back rows younger than two seconds, so a poller
+  // can't move its cursor past a lower seq whose transaction hasn't committed yet.
+  const early = await t.app.inject({ method: 'GET', url, headers: signedHeaders(INAPP_SECRET, url, t.clock.now()) });
+  expect(early.json().messages.map((m: { kind: string }) => m.kind)).toEqual(['text', 'ack', 'eta']);
+  t.clock.advance(3000);
   const res = await t.app.inject({ method: 'GET', url, headers: signedHeaders(INAPP_SECRET, url, t.clock.now()) });
   expect(res.statusCode).toBe(200);
   const { messages, next } = res.json();

@@ -1,5 +1,6 @@
 // Pure core rules: triage (SPEC §2), reading times, channel fallbacks and client commands (SPEC §6), routing
 // (SPEC §4) and the compliance report (SPEC §7). Time is always injected.
+import { fromSlackMarkup } from '../../src/console/slack/app';
 import { DateTime } from 'luxon';
 import { checkCallSlot, earliestCallSlot, parseClientCommand } from '../../src/core/client-actions';
 import type { CalendarSpec } from '../../src/core/model';
@@ -447,5 +448,14 @@ describe('complianceReport / complianceCsv', () => {
   it('CSV: an undecided row leaves compliance empty', () => {
     const csv = complianceCsv(complianceReport([clock({ state: 'running', dueAt: msk('2024-06-11T13:00:00') })], now));
     expect(csv.split('\n')[1]).toBe('total,all,all,1,0,0,1,');
+  });
+});
+
+
+describe('Slack markup in relayed replies', () => {
+  it('is undone so the client reads plain text', () => {
+    expect(fromSlackMarkup('See <https://docs.example.com/a?b=1&amp;c=2|the docs> &amp; <https://x.example.com>'))
+      .toBe('See the docs (https://docs.example.com/a?b=1&c=2) & https://x.example.com');
+    expect(fromSlackMarkup('1 &lt; 2 &gt; 0, ask <mailto:ops@example.com|ops@example.com>, cc <#C123|support>')).toBe('1 < 2 > 0, ask ops@example.com, cc support');
   });
 });

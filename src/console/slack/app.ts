@@ -28,6 +28,18 @@ export interface SlackDeps {
 
 const NOTE = /^\s*(note:|\/\/)\s*/i;
 
+/** What a manager typed, as the client should read it: Slack's escaping and link markup undone. */
+export function fromSlackMarkup(text: string): string {
+  return text
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/<mailto:([^|>]+)\|[^>]+>/g, '$1')
+    .replace(/<[@#!][^|>]*\|([^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
 export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyReceiver } {
   const { core, data, client } = deps;
   const receiver = new FastifyReceiver(core.log);
@@ -41,6 +53,11 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     // We drop bot and app messages ourselves (any bot_id), which also covers our own posts.
     ignoreSelf: false,
     logLevel: LogLevel.ERROR,
+  });
+  // bolt's default handler logs whole errors (an ORM error carries the reply text in its message); the receiver logs
+  // a one-line description instead and answers Slack accordingly.
+  app.error(async (err) => {
+    throw err;
   });
 
   const manager = (userId: string) => data.managerBySlackUser(userId);
@@ -64,7 +81,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
       await deps.console.explain(e.channel, e.user, e.thread_ts, 'Only the managers of this client can answer in case threads; your message was not sent to the client.');
       return;
     }
-    const text = e.text ?? '';
+    const text = fromSlackMarkup(e.text ?? '');
     const actor: Actor = {
       managerId: m.id, origin: { channel: 'slack', scope: e.channel, externalId: e.ts },
       delivery: { channel: 'slack', id: String((body as { event_id?: string }).event_id ?? `${e.channel}:${e.ts}`) },
@@ -94,7 +111,11 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     let ref: CaseRef | null = null;
     if (needsCase) {
       ref = await resolveCase(data, command.channel_id, (parsed.action as { caseNumber?: number }).caseNumber);
-      if (!ref) return void (await ack({ response_type: 'ephemeral', text: 'No open case in this channel: name one, e.g. `#1042`.' }));
+      if (!ref) {
+        const n = (parsed.action as { caseNumber?: number }).caseNumber;
+        const text = n ? `Case #${n} is not a case of this channel's client.` : 'No open case in this channel: name one, e.g. `#1042`.';
+        return void (await ack({ response_type: 'ephemeral', text }));
+      }
     }
     await ack();
     let text: string;
@@ -175,10 +196,17 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
   return { app, receiver };
 }
 
+/** `#N`, or the channel's latest open case. In a client's channel `#N` must be that client's: a typo there must
+ * not resolve (and message) another client's case. */
 async function resolveCase(data: SlackData, channelId: string, n?: number): Promise<CaseRef | null> {
-  if (n) return (await data.caseByNumber(n)) ? { number: n } : null;
-  const c = await data.latestOpenCaseInChannel(channelId);
-  return c ? { id: c.id } : null;
+  if (!n) {
+    const c = await data.latestOpenCaseInChannel(channelId);
+    return c ? { id: c.id } : null;
+  }
+  const kase = await data.caseByNumber(n);
+  if (!kase) return null;
+  const client = await data.clientByChannel(channelId);
+  return !client || client.id === kase.clientId ? { number: n } : null;
 }
 
 async function openModal(client: WebClient, data: SlackData, triggerId: string, kind: ModalKind, ref: { id: string }, now: Date) {

@@ -59,13 +59,27 @@ export class SlackConsole implements ManagerConsole {
     const d = await this.data.caseCard(caseId, this.clock.now());
     if (!d) return null;
     if (d.row.slackChannelId && d.row.slackThreadTs) return { channel: d.row.slackChannelId, ts: d.row.slackThreadTs };
-    const channel = d.client.slackChannelId ?? (await this.createClientChannel(d.client.id, d.client.name));
+    const channel = d.client.slackChannelId ?? (await this.channelOnce(d.client.id, d.client.name));
     // Before each new thread, not only when the channel is created: an invite that failed after the channel was
     // recorded is retried here (and a manager assigned later joins).
     await this.inviteManagers(d.client.id, channel);
     const posted = await slack(() => this.client.chat.postMessage({ channel, text: caseCardText(d), blocks: caseCard(d, this.clock.now()) as never }));
     await this.data.setCaseThread(caseId, channel, posted.ts!);
     return { channel, ts: posted.ts! };
+  }
+
+  /**
+   * The drainer delivers notices of different cases in parallel: two first cases of one client must not create two
+   * channels. One creation per client at a time in this process; the others wait and reuse its channel.
+   */
+  private creating = new Map<string, Promise<string>>();
+  private channelOnce(clientId: string, name: string): Promise<string> {
+    let p = this.creating.get(clientId);
+    if (!p) {
+      p = this.createClientChannel(clientId, name).finally(() => this.creating.delete(clientId));
+      this.creating.set(clientId, p);
+    }
+    return p;
   }
 
   private async createClientChannel(clientId: string, name: string): Promise<string> {

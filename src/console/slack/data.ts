@@ -105,7 +105,7 @@ export class SlackData {
     return p ? { channel: p.scope, ts: p.externalId } : null;
   }
 
-  /** A manager's open cases, nearest deadline first (the App Home queue). */
+  /** A manager's open cases, premium first, then nearest deadline (the App Home queue). */
   async queueOf(managerId: string, now: Date) {
     const rows = await this.db
       .select({ c: s.cases, tier: s.clients.tier, clientName: s.clients.name })
@@ -116,7 +116,8 @@ export class SlackData {
     const clocks = await latestResponseClocks(this.db, rows.map((r) => r.c.id));
     const views = rows.map((r) => ({ ...caseView(r.c, clocks.get(r.c.id), now, r.tier), clientName: r.clientName }));
     const due = (v: (typeof views)[number]) => (v.sla.dueAt && (v.sla.state === 'running' || v.sla.state === 'breached') ? Date.parse(v.sla.dueAt) : Infinity);
-    return views.sort((a, b) => due(a) - due(b) || (a.tier === b.tier ? 0 : a.tier === 'premium' ? -1 : 1) || a.number - b.number);
+    // Premium before standard in every queue (SPEC §4), then the nearest deadline.
+    return views.sort((a, b) => (a.tier === b.tier ? 0 : a.tier === 'premium' ? -1 : 1) || due(a) - due(b) || a.number - b.number);
   }
 
   async clientByName(name: string) {

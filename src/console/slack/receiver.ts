@@ -3,6 +3,7 @@
 // listener does its work after.
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../../core/ports';
+import { describeError } from '../../core/errors';
 
 export interface Dispatched {
   status: number;
@@ -44,10 +45,19 @@ export class FastifyReceiver implements Receiver {
       };
       app
         .processEvent(event)
-        .catch((err: Error) => this.log.error({ err: err.message }, 'Slack listener failed'))
+        .then(
+          () => answer(''),
+          (err: unknown) => {
+            this.log.error({ err: describeError(err) }, 'Slack listener failed');
+            // An event we failed to store is answered with an error so Slack redelivers it (dedupe makes that safe).
+            if (isEvent && !answered) {
+              answered = true;
+              resolve({ status: 503, body: { error: 'not handled; retry' } });
+            } else answer('');
+          },
+        )
         .finally(() => {
           if (timer) clearTimeout(timer);
-          answer('');
         });
     });
   }

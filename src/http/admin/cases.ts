@@ -7,18 +7,16 @@ import type { Actor, CaseRef } from '../../core/commands';
 import { isUrgency } from '../../core/model';
 import { parseWhen } from '../../core/when';
 import * as s from '../../db/schema';
-import { caseEtas, caseView, explainedTimeline, latestResponseClocks, listCases } from '../../db/read-models';
+import { caseEtas, caseView, caseZone, explainedTimeline, latestResponseClocks, listCases } from '../../db/read-models';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
-import { parse } from './validate';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid, parse, uuidQuery } from './validate';
 
 /** A case is named by its id or by its number (with or without "#"). */
 export function caseRef(param: string): CaseRef {
-  if (UUID.test(param)) return { id: param };
+  if (isUuid(param)) return { id: param };
   const n = Number(param.replace(/^#/, ''));
-  if (Number.isInteger(n) && n > 0) return { number: n };
+  if (Number.isInteger(n) && n > 0 && n <= 2_147_483_647) return { number: n };
   throw new HttpError(404, `case ${param} not found`);
 }
 
@@ -46,7 +44,7 @@ export async function caseRoutes(app: FastifyInstance, deps: AppDeps) {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be an integer from 1 to 1000');
     if (q.sla && !['running', 'met', 'breached', 'paused', 'none'].includes(q.sla)) throw new HttpError(400, 'sla must be running, met, breached, paused or none');
     const cases = await listCases(db, {
-      status: q.status ? q.status.split(',') : undefined, clientId: q.clientId, managerId: q.managerId, urgency: q.urgency, kind: q.kind, sla: q.sla, limit,
+      status: q.status ? q.status.split(',') : undefined, clientId: uuidQuery(q.clientId, 'clientId'), managerId: uuidQuery(q.managerId, 'managerId'), urgency: q.urgency, kind: q.kind, sla: q.sla, limit,
     }, core.clock.now());
     return { cases };
   });
@@ -73,7 +71,9 @@ export async function caseRoutes(app: FastifyInstance, deps: AppDeps) {
     let dueAt: Date | null;
     if (b.dueAt) dueAt = new Date(b.dueAt);
     else {
-      const zone = b.managerId ? ((await db.select({ z: s.managers.timeZone }).from(s.managers).where(eq(s.managers.id, b.managerId)))[0]?.z ?? 'UTC') : 'Europe/Moscow';
+      // "tomorrow 15:00" means the manager's wall clock; without a manager, the client's business calendar's.
+      const manager = b.managerId ? (await db.select({ z: s.managers.timeZone }).from(s.managers).where(eq(s.managers.id, b.managerId)))[0] : undefined;
+      const zone = manager?.z ?? (await caseZone(db, ref));
       dueAt = parseWhen(b.when!, core.clock.now(), zone);
       if (!dueAt) throw new HttpError(400, `when: can't read "${b.when}" as a time; try "2h", "90m", "tomorrow 15:00" or an ISO 8601 time`);
     }

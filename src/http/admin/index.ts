@@ -15,8 +15,6 @@ export async function adminRoutes(app: FastifyInstance, opts: AppDeps & { prefix
   const { prefix: _prefix, ...deps } = opts;
   const expected = Buffer.from(deps.adminToken);
   app.addHook('onRequest', async (req) => {
-    // The in-app read-back route shares the prefix but authenticates with its own signature.
-    if (req.url.startsWith('/api/v1/inapp/')) return;
     const header = req.headers.authorization ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'missing or invalid bearer token');

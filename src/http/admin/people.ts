@@ -12,7 +12,7 @@ import * as s from '../../db/schema';
 import { pgCode } from '../../db/store';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
-import { parse, problems, uuidParam } from './validate';
+import { parse, problems, uuidParam, uuidQuery } from './validate';
 
 const zone = z.string().refine((z) => Intl.supportedValuesOf('timeZone').includes(z) || z === 'UTC', 'unknown IANA time zone');
 const managerBody = z.object({
@@ -122,7 +122,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
     return reply.code(201).send(await clientView(db, row));
   });
   app.get<{ Querystring: { managerId?: string } }>('/clients', async (req) => {
-    const rows = await db.select().from(s.clients).where(req.query.managerId ? eq(s.clients.managerId, req.query.managerId) : undefined).orderBy(asc(s.clients.name));
+    const rows = await db.select().from(s.clients).where(req.query.managerId ? eq(s.clients.managerId, uuidQuery(req.query.managerId, 'managerId')!) : undefined).orderBy(asc(s.clients.name));
     return { clients: await Promise.all(rows.map((c) => clientView(db, c))) };
   });
   app.get<{ Params: { id: string } }>('/clients/:id', async (req) =>

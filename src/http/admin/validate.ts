@@ -16,3 +16,12 @@ export function uuidParam(v: string, what: string): string {
   if (!UUID.test(v)) throw new HttpError(404, `${what} ${v} not found`);
   return v;
 }
+
+export const isUuid = (v: string) => UUID.test(v);
+
+/** An optional id in a query string: absent is fine, anything but a UUID is a 400 naming the parameter. */
+export function uuidQuery(v: string | undefined, name: string): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!UUID.test(v)) throw new HttpError(400, `${name} must be a UUID`);
+  return v;
+}
