@@ -6,7 +6,8 @@ import type { Core } from './context';
 import { addTimeline, destinationOf, notifyConsole, sendToClient } from './effects';
 import { isUrgency, type Urgency } from './model';
 import type { StoreTx } from './ports';
-import type { Attachment, CaseAggregate, ManagerRow } from './records';
+import type { Attachment, CaseAggregate, CaseRow, ManagerRow } from './records';
+import { managerIsWorking, route } from './routing';
 import { cancelClock, startDeadlineClock, stopClock, recomputeClock } from './sla/clocks';
 
 export class CommandError extends Error {
@@ -226,32 +227,57 @@ export async function setManagerStatus(core: Core, managerId: string, status: 'a
     cs.update('managers', m.id, { status });
     let moved = 0;
     if (status === 'away') {
-      let onCall: ManagerRow | null | undefined;
+      // The same cover rule as for a new case (backup, or on-call for critical), from route() itself.
+      const managers = (await tx.listManagers()).map((x) => (x.id === m.id ? { ...x, status: 'away' } : x));
       for (const agg of await casesHeldBy(tx, m.id)) {
-        const backupId = agg.client.backupManagerId;
-        let backup = backupId && backupId !== m.id ? await tx.getManager(backupId) : null;
-        // SPEC §4 (as routing does for a new case): a critical case nobody backs up goes to the on-call manager.
-        if ((!backup || backup.status !== 'active') && agg.case.urgency === 'critical') {
-          if (onCall === undefined) onCall = (await tx.listManagers()).find((x) => x.onCall && x.status === 'active' && x.id !== m.id) ?? null;
-          backup = onCall;
-        }
-        if (!backup || backup.status !== 'active') continue;
+        const r = route({ ...agg.client, managerId: m.id }, managers, agg.case.urgency as Urgency, agg.calendar, now);
+        const cover = r.manager && r.manager.id !== m.id ? r.manager : null;
+        if (!cover) continue;
         moved++;
-        cs.update('cases', agg.case.id, { managerId: backup.id, coveringForManagerId: m.id, updatedAt: now });
-        addTimeline(cs, agg.case.id, now, 'assigned', `manager:${m.id}`, `${m.name} is away; ${backup.name} covers`, { managerId: backup.id, coveringFor: m.id });
-        sendToClient(cs, destinationOf(agg.case), { kind: 'notice', caseNumber: agg.case.number, text: `${m.name} is away; ${backup.name} is covering case #${agg.case.number}.` }, now, core.delivery);
-        notifyConsole(cs, { type: 'case_reassigned', caseId: agg.case.id, caseNumber: agg.case.number, toLead: false, managerIds: [backup.id], text: `You cover case #${agg.case.number} while ${m.name} is away.` }, now, core.delivery);
+        cs.update('cases', agg.case.id, { managerId: cover.id, coveringForManagerId: m.id, updatedAt: now });
+        addTimeline(cs, agg.case.id, now, 'assigned', `manager:${m.id}`, `${m.name} is away; ${cover.name} covers`, { managerId: cover.id, coveringFor: m.id });
+        sendToClient(cs, destinationOf(agg.case), { kind: 'notice', caseNumber: agg.case.number, text: `${m.name} is away; ${cover.name} is covering case #${agg.case.number}.` }, now, core.delivery);
+        notifyConsole(cs, { type: 'case_reassigned', caseId: agg.case.id, caseNumber: agg.case.number, toLead: false, managerIds: [cover.id], text: `You cover case #${agg.case.number} while ${m.name} is away.` }, now, core.delivery);
       }
-    } else {
-      for (const c of await tx.casesCoveredFor(m.id)) {
-        moved++;
-        cs.update('cases', c.id, { managerId: m.id, coveringForManagerId: null, updatedAt: now });
-        addTimeline(cs, c.id, now, 'assigned', `manager:${m.id}`, `${m.name} is back`, { managerId: m.id });
-        sendToClient(cs, destinationOf(c), { kind: 'notice', caseNumber: c.number, text: `${m.name} is back and takes case #${c.number} again.` }, now, core.delivery);
-      }
-    }
+    } else moved = await handBack(tx, cs, core, m, now, () => true);
     await tx.apply(cs);
     return { status, casesMoved: moved };
+  });
+}
+
+/** Cases covered for `m` go back to them, and each client is told. */
+async function handBack(tx: StoreTx, cs: ChangeSet, core: Core, m: ManagerRow, now: Date, which: (c: CaseRow) => boolean): Promise<number> {
+  let moved = 0;
+  for (const c of await tx.casesCoveredFor(m.id)) {
+    if (!which(c)) continue;
+    moved++;
+    cs.update('cases', c.id, { managerId: m.id, coveringForManagerId: null, updatedAt: now });
+    addTimeline(cs, c.id, now, 'assigned', `manager:${m.id}`, `${m.name} is back`, { managerId: m.id });
+    sendToClient(cs, destinationOf(c), { kind: 'notice', caseNumber: c.number, text: `${m.name} is back and takes case #${c.number} again.` }, now, core.delivery);
+    notifyConsole(cs, { type: 'case_reassigned', caseId: c.id, caseNumber: c.number, toLead: false, managerIds: [m.id], text: `Case #${c.number} is yours again.` }, now, core.delivery);
+  }
+  return moved;
+}
+
+/**
+ * SPEC §4: a critical case covered because its dedicated manager was outside working hours returns to them when
+ * their hours begin (cover for an away manager waits for /back). Run periodically by the jobs runner.
+ */
+export async function returnOffHoursCover(core: Core): Promise<number> {
+  return core.store.tx(async (tx) => {
+    const now = core.clock.now();
+    const cs = new ChangeSet();
+    let moved = 0;
+    for (const m of await tx.listManagers()) {
+      if (m.status !== 'active') continue;
+      const covered = await tx.casesCoveredFor(m.id);
+      if (!covered.length) continue;
+      const client = await tx.getClient(covered[0].clientId);
+      const { calendar } = client ? await tx.clientSettings(client) : { calendar: null };
+      if (calendar && managerIsWorking(m, calendar, now)) moved += await handBack(tx, cs, core, m, now, () => true);
+    }
+    await tx.apply(cs);
+    return moved;
   });
 }
 

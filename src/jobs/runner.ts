@@ -3,6 +3,7 @@
 import type { Core } from '../core/context';
 import { drainOutbox, type Deliverers } from '../core/delivery';
 import { tickSla } from '../core/sla/ticker';
+import { returnOffHoursCover } from '../core/commands';
 import { describeError } from '../core/errors';
 
 export interface JobOptions {
@@ -21,20 +22,22 @@ export class JobRunner {
     private readonly core: Core,
     private readonly deliverers: Deliverers,
     private readonly opts: JobOptions,
-    private readonly onPass?: (kind: 'tick' | 'drain', count: number) => void,
+    private readonly onPass?: (kind: 'tick' | 'drain' | 'cover', count: number) => void,
   ) {}
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
     this.loop('tick', this.opts.tickMs, async () => tickSla(this.core, this.opts.batch));
+    // Off-hours cover goes back when the dedicated manager's hours begin; a minute's precision is plenty.
+    this.loop('cover', 60_000, async () => returnOffHoursCover(this.core));
     this.loop('drain', this.opts.pollMs, async () => {
       const s = await drainOutbox(this.core, this.deliverers, { limit: this.opts.batch, leaseMs: this.opts.leaseMs });
       return s.sent + s.retried + s.failed;
     });
   }
 
-  private loop(kind: 'tick' | 'drain', everyMs: number, pass: () => Promise<number>): void {
+  private loop(kind: 'tick' | 'drain' | 'cover', everyMs: number, pass: () => Promise<number>): void {
     let failures = 0;
     const run = async () => {
       if (this.stopped) return;

@@ -110,3 +110,20 @@ test('the database refuses a second running response clock on one case, and the 
   cs.insert('slaClocks', clock(kase.id));
   await expect(t.core.store.session((s) => s.commit(cs))).rejects.toBeInstanceOf(ConflictError);
 });
+
+test('a critical case covered off hours returns to the dedicated manager when their day begins', async () => {
+  const { returnOffHoursCover } = await import('../../src/core/commands');
+  const olga = (await t.admin('POST', '/api/v1/managers', { name: 'Olga Oncall', onCall: true, timeZone: 'Europe/Moscow' })).json.id;
+  t.clock.set(msk('2026-11-30', '22:00'));
+  await client('edge-night');
+  const n = (await send('edge-night', 'Everything is down!')).case.number;
+  expect(await getCase(n)).toMatchObject({ urgency: 'critical', managerId: olga, coveringForManagerId: maria });
+  t.clock.set(msk('2026-12-01', '09:00'));
+  expect(await returnOffHoursCover(t.core)).toBe(0); // Maria's day starts at 10:00
+  t.clock.set(msk('2026-12-01', '10:01'));
+  expect(await returnOffHoursCover(t.core)).toBe(1);
+  expect(await getCase(n)).toMatchObject({ managerId: maria, coveringForManagerId: null });
+  await t.drain();
+  const told = t.callback.received.filter((r) => r.body.account.id === 'edge-night').map((r) => r.body.text);
+  expect(told[told.length - 1]).toBe(`Maria Petrova is back and takes case #${n} again.`);
+});
