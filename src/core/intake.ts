@@ -7,7 +7,7 @@ import { parseClientCommand, runClientCommand } from './client-actions';
 import { ackText } from './compose';
 import type { Core } from './context';
 import { addTimeline, notifyConsole, sendToClient, type ClientDestination } from './effects';
-import type { Urgency } from './model';
+import { URGENCIES, type Urgency } from './model';
 import { ConflictError, type InboundEnvelope, type IntakeContext, type StoreTx } from './ports';
 import type { CaseAggregate, CaseRow, ClientRow, ContactRow, MessageRow } from './records';
 import { route, type RouteDecision } from './routing';
@@ -243,7 +243,11 @@ function acknowledge(
     number: kase.number, urgency: kase.urgency, manager: r.manager, coveringFor: r.coveringFor, coverWhy: r.coverWhy, dueAt, nextAvailable, calendar: ctx.calendar,
     clientZone: contact.timeZone, reopened,
   });
-  sendToClient(cs, { caseId: kase.id, channel: kase.channel, conversationKey: kase.conversationKey, address: kase.address }, { kind: 'ack', text, caseNumber: kase.number }, now, core.delivery);
+  // SPEC §6: a client who didn't choose an urgency is offered the choice (buttons, or a numbered list of commands).
+  const choices = kase.urgencySource === 'client' || kase.urgencySource === 'manager'
+    ? undefined
+    : URGENCIES.filter((u) => u !== kase.urgency).map((u) => ({ label: `Set urgency: ${u}`, value: `/urgency ${u}` }));
+  sendToClient(cs, { caseId: kase.id, channel: kase.channel, conversationKey: kase.conversationKey, address: kase.address }, { kind: 'ack', text, caseNumber: kase.number, choices }, now, core.delivery);
 }
 
 function subjectOf(text: string): string {

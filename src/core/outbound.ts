@@ -7,7 +7,8 @@ export function composeFor(msg: OutboundMessage, caps: ChannelCapabilities): Out
   let choices = msg.choices;
   let attachments = msg.attachments;
   if (choices?.length && !caps.buttons) {
-    text += '\n' + choices.map((c, i) => `${i + 1}. ${c.label}`).join('\n') + '\nReply with a number.';
+    // A choice's value is what the client would send (a text command), so the list says what to type.
+    text += '\n' + choices.map((c, i) => `${i + 1}. ${c.label} — send ${c.value}`).join('\n');
     choices = undefined;
   }
   if (attachments?.length && !caps.attachments) {

@@ -37,6 +37,11 @@ test('a critical in-app message runs the whole case lifecycle', async () => {
   expect(ack.body.text).toContain('Maria Petrova');
   expect(ack.body.text).toContain('Mon 23 Nov 2026, 11:15 (Europe/Moscow)');
   expect(ack.body.account).toEqual({ id: 'acct-1' });
+  // The urgency came from the classifier, so the client is offered to choose (the app renders these as buttons and
+  // sends the value back as a message).
+  expect(ack.body.choices).toHaveLength(5);
+  expect(ack.body.choices).toContainEqual({ label: 'Set urgency: high', value: '/urgency high' });
+  expect(ack.body.choices.map((c: { value: string }) => c.value)).not.toContain('/urgency critical');
   // The delivery is signed with the shared secret, like inbound.
   const ts = ack.headers['x-switchboard-timestamp'];
   expect(ack.headers['x-switchboard-signature']).toBe(`v1=${createHmac('sha256', INAPP_SECRET).update(`${ts}.${ack.raw}`).digest('hex')}`);

@@ -160,9 +160,9 @@ describe('composeFor: capability fallbacks (SPEC §6)', () => {
   };
   const bare: ChannelCapabilities = { ...full, buttons: false, attachments: false };
   const choices = [
-    { label: 'Critical', value: 'critical' },
-    { label: 'High', value: 'high' },
-    { label: 'Medium', value: 'medium' },
+    { label: 'Critical', value: '/urgency critical' },
+    { label: 'High', value: '/urgency high' },
+    { label: 'Medium', value: '/urgency medium' },
   ];
   const attachments = [
     { name: 'report.pdf', url: 'https://files.example.com/report.pdf', mimeType: 'application/pdf', size: 1000 },
@@ -178,7 +178,7 @@ describe('composeFor: capability fallbacks (SPEC §6)', () => {
     const out = composeFor({ kind: 'ack', text: 'How urgent is it?', choices }, bare);
     expect(out).toHaveLength(1);
     expect(out[0].choices).toBeUndefined();
-    expect(out[0].text).toBe('How urgent is it?\n1. Critical\n2. High\n3. Medium\nReply with a number.');
+    expect(out[0].text).toBe('How urgent is it?\n1. Critical — send /urgency critical\n2. High — send /urgency high\n3. Medium — send /urgency medium');
   });
 
   it('attachments become links when the platform cannot attach files', () => {
@@ -226,7 +226,7 @@ describe('composeFor: capability fallbacks (SPEC §6)', () => {
     const out = composeFor({ kind: 'ack', text, choices }, { ...bare, maxTextLength: 80 });
     const joined = out.map((p) => p.text).join(' ');
     for (const p of out) expect(p.text.length).toBeLessThanOrEqual(80);
-    expect(joined.replace(/\s+/g, '')).toBe(`${text}\n1. Critical\n2. High\n3. Medium\nReply with a number.`.replace(/\s+/g, ''));
+    expect(joined.replace(/\s+/g, '')).toBe(`${text}\n1. Critical — send /urgency critical\n2. High — send /urgency high\n3. Medium — send /urgency medium`.replace(/\s+/g, ''));
   });
 });
 
