@@ -75,10 +75,6 @@ export class ChangeSet {
     return [...this.updateMap.values()];
   }
 
-  get isEmpty(): boolean {
-    return this.inserts.length === 0 && this.updateMap.size === 0;
-  }
-
   rows<T extends TableName>(table: T): TableRows[T][] {
     return this.inserts.filter((i) => i.table === table).map((i) => i.row as TableRows[T]);
   }

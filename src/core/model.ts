@@ -3,10 +3,6 @@
 export const URGENCIES = ['critical', 'high', 'medium', 'low', 'informational', 'feature'] as const;
 export type Urgency = (typeof URGENCIES)[number];
 
-/** Lower rank = more urgent. */
-export function urgencyRank(u: Urgency): number {
-  return URGENCIES.indexOf(u);
-}
 export function isUrgency(v: unknown): v is Urgency {
   return typeof v === 'string' && (URGENCIES as readonly string[]).includes(v);
 }

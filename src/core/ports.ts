@@ -74,7 +74,7 @@ export interface OutboundChoice {
 
 /** A message for a client, composed by core and rendered by an adapter. */
 export interface OutboundMessage {
-  kind: 'ack' | 'reply' | 'eta' | 'needinfo' | 'resolution' | 'status' | 'notice' | 'feature' | 'call' | 'reminder';
+  kind: 'ack' | 'reply' | 'eta' | 'needinfo' | 'resolution' | 'status' | 'notice' | 'feature' | 'call';
   text: string;
   caseNumber?: number;
   author?: { name: string };
@@ -146,15 +146,6 @@ export interface IntakeContext {
   triage: TriageRules;
   /** A case number reserved in case intake opens a case (numbers may have gaps). */
   newCaseNumber: number | null;
-}
-
-export interface CaseListFilter {
-  status?: string[];
-  clientId?: string;
-  managerId?: string;
-  urgency?: string;
-  kind?: string;
-  limit?: number;
 }
 
 export interface StoreTx {

@@ -95,7 +95,6 @@ export const inboundDeliveries = pgTable(
     channel: text('channel').notNull(),
     deliveryId: text('delivery_id').notNull(),
     receivedAt: ts('received_at').notNull(),
-    outcome: text('outcome').notNull().default('stored'),
   },
   (t) => [primaryKey({ columns: [t.channel, t.deliveryId] })],
 );

@@ -116,9 +116,14 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.post('/clients', async (req, reply) => {
     const b = parse(clientBody, req.body);
-    const refs = await settingsRefs(db, b.name, b);
     const { calendar: _c, policy: _p, ...fields } = b;
-    const [row] = await db.insert(s.clients).values({ id: randomUUID(), ...fields, ...refs }).returning().catch((e) => conflict(e, 'a client with this in-app account id'));
+    // One transaction: a client that can't be created leaves no calendar or policy rows behind.
+    const row = await db
+      .transaction(async (tx) => {
+        const refs = await settingsRefs(tx as unknown as Db, b.name, b);
+        return (await tx.insert(s.clients).values({ id: randomUUID(), ...fields, ...refs }).returning())[0];
+      })
+      .catch((e) => conflict(e, 'a client with this in-app account id'));
     return reply.code(201).send(await clientView(db, row));
   });
   app.get<{ Querystring: { managerId?: string } }>('/clients', async (req) => {
@@ -131,12 +136,13 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
     const b = parse(clientBody.partial(), req.body);
     const id = uuidParam(req.params.id, 'client');
     const current = await one(db.select().from(s.clients).where(eq(s.clients.id, id)), 'client');
-    const refs = await settingsRefs(db, b.name ?? current.name, b);
     const { calendar: _c, policy: _p, ...fields } = b;
-    const patch = { ...fields, ...refs };
-    const [row] = Object.keys(patch).length
-      ? await db.update(s.clients).set(patch).where(eq(s.clients.id, id)).returning().catch((e) => conflict(e, 'a client with this in-app account id'))
-      : [current];
+    const row = await db
+      .transaction(async (tx) => {
+        const patch = { ...fields, ...(await settingsRefs(tx as unknown as Db, b.name ?? current.name, b)) };
+        return Object.keys(patch).length ? (await tx.update(s.clients).set(patch).where(eq(s.clients.id, id)).returning())[0] : current;
+      })
+      .catch((e) => conflict(e, 'a client with this in-app account id'));
     return clientView(db, row);
   });
 

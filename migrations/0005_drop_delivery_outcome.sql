@@ -1,0 +1,1 @@
+ALTER TABLE "inbound_deliveries" DROP COLUMN "outcome";
