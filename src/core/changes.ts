@@ -47,6 +47,8 @@ export interface Guard {
 export class ChangeSet {
   readonly inserts: Insert[] = [];
   readonly guards: Guard[] = [];
+  /** Set by a store that decided from remembered settings: apply only if they haven't changed since. */
+  configVersion?: number;
   private readonly updateMap = new Map<string, Update>();
 
   insert<T extends TableName>(table: T, row: TableRows[T]): TableRows[T] {

@@ -53,6 +53,7 @@ SELECT json_build_object(
   'case', (SELECT row_to_json(kase) FROM kase),
   'clocks', (SELECT json_agg(k) FROM sla_clocks k WHERE k.case_id = (SELECT id FROM kase) AND k.state = 'running' AND k.kind IN ('response', 'eta')),
   'eta', (SELECT row_to_json(e) FROM etas e WHERE e.case_id = (SELECT id FROM kase) ORDER BY e.revision DESC LIMIT 1),
+  'config', (SELECT v FROM config_version WHERE id = 1),
   'number', CASE WHEN EXISTS (SELECT 1 FROM kase WHERE status <> 'resolved') THEN NULL ELSE nextval('case_number_seq') END
 ) AS ctx`;
 

@@ -106,7 +106,7 @@ function fragmentsFor(tableName: string, table: Table, keys: string[]): Fragment
  * once.
  */
 export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; name: string } | null {
-  const parts: { kind: 'insert' | 'update' | 'share'; table: Table; frag?: Fragments; guarded?: boolean }[] = [];
+  const parts: Part[] = [];
   const params: string[] = [];
   const groups = new Map<string, Record<string, unknown>[]>();
   for (const ins of cs.inserts) {
@@ -136,6 +136,10 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; n
     parts.push({ kind: 'share', table: TABLES[g.table] as Table });
     params.push(g.id, String(g.version));
   }
+  if (cs.configVersion !== undefined) {
+    parts.push({ kind: 'config', table: TABLES.cases as Table });
+    params.push(String(cs.configVersion));
+  }
   if (!parts.length) return null;
   const shape = parts.map((p) => `${p.kind[0]}${p.frag ? p.frag.id : getTableName(p.table)}${p.guarded ? 'g' : ''}`).join(',');
   let st = statements.get(shape);
@@ -149,7 +153,14 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; n
 
 const statements = new Map<string, { text: string; name: string }>();
 
-function statementText(parts: { kind: 'insert' | 'update' | 'share'; table: Table; frag?: Fragments; guarded?: boolean }[]): string {
+interface Part {
+  kind: 'insert' | 'update' | 'share' | 'config';
+  table: Table;
+  frag?: Fragments;
+  guarded?: boolean;
+}
+
+function statementText(parts: Part[]): string {
   let n = 0;
   const guarded: number[] = [];
   const sql = parts.map((p, i) => {
@@ -163,8 +174,9 @@ function statementText(parts: { kind: 'insert' | 'update' | 'share'; table: Tabl
       const where = p.guarded ? `${t}."id" = x."id" AND ${t}."version" = $${++n}::int RETURNING 1` : `${t}."id" = x."id"`;
       return `UPDATE ${t} SET ${sets} FROM json_to_record($${json}::json) AS x(${p.frag!.recordDef}) WHERE ${where}`;
     }
-    // Nothing to write on the row: a share lock still waits for (and then sees) a concurrent writer of the case.
     guarded.push(i);
+    if (p.kind === 'config') return `SELECT 1 FROM config_version WHERE id = 1 AND v = $${++n}::bigint`;
+    // Nothing to write on the row: a share lock still waits for (and then sees) a concurrent writer of the case.
     const id = ++n;
     return `SELECT 1 FROM ${t} WHERE "id" = $${id}::uuid AND "version" = $${++n}::int FOR SHARE`;
   });

@@ -32,6 +32,7 @@ interface IntakeJson {
   clocks: Record<string, unknown>[] | null;
   eta: Record<string, unknown> | null;
   number: number | string | null;
+  config: number | string | null;
 }
 
 export class DrizzleStore implements Store {
@@ -40,21 +41,48 @@ export class DrizzleStore implements Store {
     private readonly kind: DriverKind,
   ) {}
 
+  /**
+   * Intake contexts of conversations with an open case, remembered between messages: a plain follow-up message
+   * then needs one round trip instead of two. Safe across instances because nothing is trusted: the write commits
+   * only if the case's version and the configuration counter are what the context was read at; otherwise it fails,
+   * the entry is dropped and intake reads afresh.
+   */
+  private readonly contexts = new Map<string, { json: IntakeJson; config: number }>();
+
   async session<T>(fn: (s: StoreSession) => Promise<T>): Promise<T> {
     const conn = await heldConnection(this.db, this.kind);
+    let key: string | null = null;
+    let remembered: number | undefined;
     try {
       const reader = new DrizzleTx(this.db, this.kind, conn.query);
       return await fn({
-        readIntake: (env, now) => reader.intakeContext(env, now, 'read'),
+        readIntake: async (env, now) => {
+          key = `${env.channel}\u0000${env.account}\u0000${env.sender.externalId}\u0000${env.conversationKey}`;
+          const hit = this.contexts.get(key);
+          remembered = hit?.config;
+          if (hit) return contextFromJson(hit.json);
+          const j = await reader.intakeJson(env, now, 'read');
+          const ctx = contextFromJson(j);
+          if (ctx.openCase && !ctx.duplicate && !ctx.echo && j.config !== null && j.config !== undefined) {
+            if (this.contexts.size >= 10_000) this.contexts.delete(this.contexts.keys().next().value!);
+            // Dedupe is the write's job on a remembered context: its unique platform-id row refuses a redelivery.
+            this.contexts.set(key, { json: { ...j, inserted: true, seen: null, number: null }, config: Number(j.config) });
+          }
+          return ctx;
+        },
         commit: async (cs) => {
+          if (remembered !== undefined) cs.configVersion = remembered;
           const st = changeSetSql(cs);
           if (!st) return;
           try {
             await conn.query(st.text, st.params, st.name);
           } catch (err) {
+            if (key) this.contexts.delete(key);
             if (RETRYABLE_PG.has(pgCode(err) ?? '')) throw new ConflictError(describeError(err));
             throw err;
           }
+          // A plain append leaves the context as it was; anything else (a clock, a status, a new contact) changes it.
+          if (key && (cs.updates.length || cs.inserts.some((i) => CONTEXT_TABLES.has(i.table)))) this.contexts.delete(key);
         },
       });
     } finally {
@@ -91,37 +119,14 @@ export class DrizzleTx implements StoreTx {
     this.raw = raw ?? rawQuery(db, kind);
   }
 
-  async intakeContext(env: InboundEnvelope, now: Date, mode: 'record' | 'read' = 'record'): Promise<IntakeContext> {
+  async intakeJson(env: InboundEnvelope, now: Date, mode: 'record' | 'read'): Promise<IntakeJson> {
     const q = intakeQuery(env, now, mode);
     const raw = (await this.raw(q.text, q.params))[0].ctx as IntakeJson | string;
-    const j: IntakeJson = typeof raw === 'string' ? JSON.parse(raw) : raw;
-    const client = fromJsonRow<ClientRow>(j.client);
-    const calendar = j.calendar ?? DEFAULT_CALENDAR;
-    const policy = effectivePolicy(j.policy);
-    const base = {
-      contact: fromJsonRow<ContactRow>(j.contact), client, calendar, policy, triage: j.triage ?? DEFAULT_TRIAGE,
-      managers: (j.managers ?? []).map((m) => fromJsonRow<ManagerRow>(m)!), openCase: null, lastResolved: null,
-      newCaseNumber: j.number === null ? null : Number(j.number),
-    };
-    if (!j.inserted) return { ...base, duplicate: true, echo: false };
-    if (j.seen?.includes('outbound')) return { ...base, duplicate: false, echo: true };
-    // The same platform message under a new delivery id (some platforms re-wrap redeliveries).
-    if (j.seen?.length) return { ...base, duplicate: true, echo: false };
-    const kase = fromJsonRow<CaseRow>(j.case);
-    if (!kase || !client) return { ...base, duplicate: false, echo: false, lastResolved: null };
-    if (kase.status === 'resolved') return { ...base, duplicate: false, echo: false, lastResolved: kase };
-    const clocks = (j.clocks ?? []).map((c) => fromJsonRow<ClockRow>(c)!);
-    const eta = fromJsonRow<EtaRow>(j.eta);
-    const standing = eta && eta.state === 'standing' && !eta.closedAt ? eta : null;
-    const openCase: CaseAggregate = {
-      case: kase, client, contact: base.contact, calendar, policy,
-      manager: base.managers.find((m) => m.id === kase.managerId) ?? null,
-      responseClock: clocks.find((c) => c.kind === 'response') ?? null,
-      eta: standing,
-      etaClock: standing ? (clocks.find((c) => c.etaId === standing.id) ?? null) : null,
-      lastEtaRevision: eta?.revision ?? 0,
-    };
-    return { ...base, duplicate: false, echo: false, openCase };
+    return typeof raw === 'string' ? JSON.parse(raw) : raw;
+  }
+
+  async intakeContext(env: InboundEnvelope, now: Date, mode: 'record' | 'read' = 'record'): Promise<IntakeContext> {
+    return contextFromJson(await this.intakeJson(env, now, mode));
   }
 
   async apply(cs: ChangeSet): Promise<void> {
@@ -298,4 +303,37 @@ export class DrizzleTx implements StoreTx {
       .returning({ id: s.outbox.id });
     return rows.length > 0;
   }
+}
+
+const CONTEXT_TABLES = new Set(['slaClocks', 'cases', 'contacts', 'identities', 'clients', 'etas']);
+
+/** The intake query's JSON → the context core decides on (fresh objects every time: core may mutate them). */
+function contextFromJson(j: IntakeJson): IntakeContext {
+  const client = fromJsonRow<ClientRow>(j.client);
+  const calendar = j.calendar ?? DEFAULT_CALENDAR;
+  const policy = effectivePolicy(j.policy);
+  const base = {
+    contact: fromJsonRow<ContactRow>(j.contact), client, calendar, policy, triage: j.triage ?? DEFAULT_TRIAGE,
+    managers: (j.managers ?? []).map((m) => fromJsonRow<ManagerRow>(m)!), openCase: null, lastResolved: null,
+    newCaseNumber: j.number === null ? null : Number(j.number),
+  };
+  if (!j.inserted) return { ...base, duplicate: true, echo: false };
+  if (j.seen?.includes('outbound')) return { ...base, duplicate: false, echo: true };
+  // The same platform message under a new delivery id (some platforms re-wrap redeliveries).
+  if (j.seen?.length) return { ...base, duplicate: true, echo: false };
+  const kase = fromJsonRow<CaseRow>(j.case);
+  if (!kase || !client) return { ...base, duplicate: false, echo: false, lastResolved: null };
+  if (kase.status === 'resolved') return { ...base, duplicate: false, echo: false, lastResolved: kase };
+  const clocks = (j.clocks ?? []).map((c) => fromJsonRow<ClockRow>(c)!);
+  const eta = fromJsonRow<EtaRow>(j.eta);
+  const standing = eta && eta.state === 'standing' && !eta.closedAt ? eta : null;
+  const openCase: CaseAggregate = {
+    case: kase, client, contact: base.contact, calendar, policy,
+    manager: base.managers.find((m) => m.id === kase.managerId) ?? null,
+    responseClock: clocks.find((c) => c.kind === 'response') ?? null,
+    eta: standing,
+    etaClock: standing ? (clocks.find((c) => c.etaId === standing.id) ?? null) : null,
+    lastEtaRevision: eta?.revision ?? 0,
+  };
+  return { ...base, duplicate: false, echo: false, openCase };
 }

@@ -127,3 +127,25 @@ test('a critical case covered off hours returns to the dedicated manager when th
   const told = t.callback.received.filter((r) => r.body.account.id === 'edge-night').map((r) => r.body.text);
   expect(told[told.length - 1]).toBe(`Maria Petrova is back and takes case #${n} again.`);
 });
+
+test('a remembered intake context is not acted on once the configuration moved', async () => {
+  t.clock.set(msk('2026-12-02', '11:00'));
+  await client('edge-cache');
+  await send('edge-cache', 'First message opens the case');
+  const env = (id: string) => ({
+    channel: 'inapp' as const, account: 'edge-cache', deliveryId: id, conversationKey: 'inapp:edge-cache', address: { accountId: 'edge-cache' },
+    sender: { externalId: 'edge-cache-u', name: 'Cleo', isSelf: false, isAutomated: false }, platformMessageIds: [], text: 'x', attachments: [], receivedAt: t.clock.now(),
+  });
+  const delivery = (id: string) => {
+    const cs = new ChangeSet();
+    cs.insert('inboundDeliveries', { channel: 'inapp', deliveryId: id, receivedAt: t.clock.now() });
+    return cs;
+  };
+  // Read once: the context (an open case) is remembered.
+  await t.core.store.session(async (s) => void (await s.readIntake(env('c-1'), t.clock.now())));
+  // An admin change moves the configuration counter...
+  expect((await t.admin('PATCH', `/api/v1/managers/${maria}`, { timeZone: 'Europe/Moscow' })).status).toBe(200);
+  // ...so a write decided from the remembered context is refused, and the next read is fresh again.
+  await expect(t.core.store.session(async (s) => { await s.readIntake(env('c-2'), t.clock.now()); await s.commit(delivery('c-2')); })).rejects.toBeInstanceOf(ConflictError);
+  await expect(t.core.store.session(async (s) => { await s.readIntake(env('c-3'), t.clock.now()); await s.commit(delivery('c-3')); })).resolves.toBeUndefined();
+});
