@@ -579,3 +579,13 @@ test('SLA warnings go to the case thread and the manager\'s DM; a breach also to
   expect(lead().filter((x) => /SLA breached/.test(x.args.text))).toHaveLength(1);
   expect((await getCase(c.number)).sla.state).toBe('breached');
 });
+
+test("a manager who doesn't look after the client can't resolve its case from Slack", async () => {
+  await newClient('acct-scope');
+  moveTo(msk('2026-11-25', '12:00'));
+  const c = await openCase('acct-scope', 'Question about invoices');
+  // Dora is a registered manager, but not this client's dedicated or backup manager, nor on call.
+  const r = await slash('/resolve', `#${c.number} closing this`, DORA, c.channel);
+  expect(r.ack?.text).toContain('Only the managers of this client');
+  expect((await getCase(c.number)).status).toBe('open');
+});

@@ -61,6 +61,16 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
   });
 
   const manager = (userId: string) => data.managerBySlackUser(userId);
+  /**
+   * Who may act on a case from Slack: whoever holds it, the client's dedicated and backup managers, and the
+   * managers who stand in for anyone (on call, the default manager). Others are told so and nothing changes.
+   */
+  const mayAct = async (m: ManagerRow, ref: CaseRef) => {
+    if (m.onCall || m.isDefault) return true;
+    const kase = await data.caseByRef(ref);
+    return !!kase && (kase.managerId === m.id || (await data.managersOf(kase.clientId)).some((x) => x.id === m.id));
+  };
+  const notYours = 'Only the managers of this client (or the on-call manager) can act on this case.';
   const notManager = 'You are not set up as a Switchboard manager: ask an admin to set your Slack user id (PATCH /api/v1/managers/:id {"slackUserId": "…"}).';
   const failure = (err: unknown) => (err instanceof CommandError ? err.message : 'something went wrong; the action was not applied');
   // A modal is gone once submitted: a command that then fails (the case was resolved meanwhile) is told by DM.
@@ -76,7 +86,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     const kase = await data.caseByThread(e.channel, e.thread_ts);
     if (!kase) return;
     const m = await manager(e.user);
-    const allowed = m && (m.id === kase.managerId || (await data.managersOf(kase.clientId)).some((x) => x.id === m.id));
+    const allowed = m && (await mayAct(m, { id: kase.id }));
     if (!m || !allowed) {
       await deps.console.explain(e.channel, e.user, e.thread_ts, 'Only the managers of this client can answer in case threads; your message was not sent to the client.');
       return;
@@ -116,6 +126,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
         const text = n ? `Case #${n} is not a case of this channel's client.` : 'No open case in this channel: name one, e.g. `#1042`.';
         return void (await ack({ response_type: 'ephemeral', text }));
       }
+      if (!(await mayAct(m, ref))) return void (await ack({ response_type: 'ephemeral', text: notYours }));
     }
     await ack();
     let text: string;
@@ -133,6 +144,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     const [caseId, level] = String((action as { selected_option?: { value: string } }).selected_option?.value ?? '').split(':');
     const m = await manager(body.user.id);
     if (!m) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: notManager }));
+    if (!(await mayAct(m, { id: caseId }))) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: notYours }));
     await commands.setUrgency(core, { id: caseId }, { managerId: m.id }, level, 'set from the case card').catch(async (err) =>
       respond({ response_type: 'ephemeral', replace_original: false, text: `Not done: ${failure(err)}` }));
   });
@@ -141,6 +153,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     await ack();
     const m = await manager(body.user.id);
     if (!m) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: notManager }));
+    if (!(await mayAct(m, { id: (action as { value: string }).value }))) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: notYours }));
     await commands.resolve(core, { id: (action as { value: string }).value }, { managerId: m.id }).catch(async (err) =>
       respond({ response_type: 'ephemeral', replace_original: false, text: `Not done: ${failure(err)}` }));
   });
@@ -161,6 +174,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     if (kind === 'resolve') {
       const m = await manager(s.user.id);
       if (!m) return void (await respond({ response_type: 'ephemeral', text: notManager }));
+      if (!(await mayAct(m, { id: kase.id }))) return void (await respond({ response_type: 'ephemeral', text: notYours }));
       await commands.resolve(core, { id: kase.id }, { managerId: m.id }).catch((err) => respond({ response_type: 'ephemeral', text: `Not done: ${failure(err)}` }));
       return;
     }
@@ -175,6 +189,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     };
     if (!m) return void (await ack({ response_action: 'errors', errors: { [Object.keys(view.state.values)[0]]: notManager } }));
     const ref: CaseRef = { id: view.private_metadata };
+    if (!(await mayAct(m, ref))) return void (await ack({ response_action: 'errors', errors: { [Object.keys(view.state.values)[0]]: notYours } }));
     const actor: Actor = { managerId: m.id };
     const kind = view.callback_id.slice(6);
     if (kind === 'eta') {
