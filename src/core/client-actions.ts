@@ -6,7 +6,7 @@ import type { Core } from './context';
 import { addTimeline, notifyConsole, sendToClient, type ClientDestination } from './effects';
 import { isUrgency, type CalendarSpec, type CaseKind, type Urgency } from './model';
 import type { InboundEnvelope, IntakeContext, StoreTx } from './ports';
-import type { CaseRow, ClientRow, ContactRow } from './records';
+import type { CaseRow, ClientRow, ContactRow, MessageRow } from './records';
 import { route } from './routing';
 import { calendarFor, recomputeClock, startResponseClock } from './sla/clocks';
 import { parseWhen } from './when';
@@ -33,6 +33,8 @@ interface Run {
   env: InboundEnvelope;
   from: ClientDestination;
   now: Date;
+  /** The command message itself, already stored (on the open case, if any). */
+  message: MessageRow;
 }
 
 export async function runClientCommand(core: Core, tx: StoreTx, cs: ChangeSet, run: Run): Promise<void> {
@@ -111,11 +113,8 @@ async function newClientCase(
     channel: run.env.channel, conversationKey: run.env.conversationKey, address: run.env.address, subject,
     openedAt: run.now, resolvedAt: null, etaAt: null, updatedAt: run.now,
   });
-  cs.insert('messages', {
-    id: randomUUID(), caseId: kase.id, direction: 'inbound', authorKind: 'contact', contactId: run.contact.id, managerId: null,
-    kind: 'text', text: run.env.text, attachments: run.env.attachments, isAutomated: false, channel: run.env.channel,
-    conversationKey: run.env.conversationKey, createdAt: run.now,
-  });
+  // The request opened this case: its message belongs here (the pending insert is the same row object).
+  run.message.caseId = kase.id;
   addTimeline(cs, kase.id, run.now, 'opened', `contact:${run.contact.id}`, why, { kind });
   addTimeline(cs, kase.id, run.now, 'assigned', 'system', r.reason, { managerId: r.manager?.id ?? null });
   startResponseClock(cs, { caseId: kase.id, urgency, policy: run.ctx.policy, calendar: run.ctx.calendar, now: run.now, reason: why });

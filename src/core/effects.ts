@@ -1,9 +1,9 @@
 // Small writers shared by intake, commands and jobs: timeline entries, client deliveries and console notices all
 // become rows in the caller's ChangeSet, so they commit (or not) with the change that caused them.
 import type { ChangeSet } from './changes';
-import type { ConsoleNotice, OutboundMessage } from './ports';
+import type { ConsoleNotice, InboundEnvelope, OutboundMessage } from './ports';
 import { randomUUID } from 'node:crypto';
-import type { CaseRow, MessageRow } from './records';
+import type { CaseRow, ContactRow, MessageRow } from './records';
 
 export interface DeliveryPolicy {
   /** How long an outbound message may keep retrying before it is reported as failed. */
@@ -81,4 +81,16 @@ export function notifyConsole(cs: ChangeSet, notice: ConsoleNotice, now: Date, d
     deadlineAt: new Date(now.getTime() + delivery.consoleDeadlineMs),
     createdAt: now,
   });
+}
+
+/** A client's message as we keep it, with every platform id it came with (redeliveries and echoes are known by them). */
+export function storeInbound(cs: ChangeSet, caseId: string | null, contact: ContactRow, env: InboundEnvelope, now: Date, kind = 'text'): MessageRow {
+  const msg = cs.insert('messages', {
+    id: randomUUID(), caseId, direction: 'inbound', authorKind: 'contact', contactId: contact.id, managerId: null,
+    kind, text: env.text, attachments: env.attachments, isAutomated: env.sender.isAutomated,
+    channel: env.channel, conversationKey: env.conversationKey, createdAt: now,
+  });
+  for (const p of env.platformMessageIds)
+    cs.insert('messagePlatformIds', { messageId: msg.id, channel: env.channel, scope: p.scope, externalId: p.externalId, direction: 'inbound' });
+  return msg;
 }

@@ -6,10 +6,10 @@ import { ChangeSet } from './changes';
 import { parseClientCommand, runClientCommand } from './client-actions';
 import { ackText } from './compose';
 import type { Core } from './context';
-import { addTimeline, notifyConsole, sendToClient, type ClientDestination } from './effects';
+import { addTimeline, notifyConsole, sendToClient, storeInbound, type ClientDestination } from './effects';
 import { URGENCIES, type Urgency } from './model';
 import { ConflictError, type InboundEnvelope, type IntakeContext, type StoreTx } from './ports';
-import type { CaseAggregate, CaseRow, ClientRow, ContactRow, MessageRow } from './records';
+import type { CaseAggregate, CaseRow, ClientRow, ContactRow } from './records';
 import { route, type RouteDecision } from './routing';
 import { calendarFor, recomputeClock, startResponseClock } from './sla/clocks';
 import { triage } from './triage';
@@ -83,7 +83,9 @@ async function decide(
   const command = env.sender.isAutomated ? null : parseClientCommand(env.text);
   if (command) {
     if (!tx) return null;
-    await runClientCommand(core, tx, cs, { command, ctx, client, contact, env, from, now });
+    // Kept like any message (transcript, platform ids for redelivery); a command that opens a case moves it there.
+    const message = storeInbound(cs, ctx.openCase?.case.id ?? null, contact, env, now, 'command');
+    await runClientCommand(core, tx, cs, { command, ctx, client, contact, env, from, now, message });
     return { status: 'command', command: command.name };
   }
   if (env.sender.isAutomated && !ctx.openCase) return { status: 'ignored', reason: 'automated sender and no open case' };
@@ -126,17 +128,6 @@ function resolveParty(cs: ChangeSet, core: Core, ctx: IntakeContext, env: Inboun
   return { client, contact };
 }
 
-function storeMessage(cs: ChangeSet, caseId: string, contact: ContactRow, env: InboundEnvelope, now: Date): MessageRow {
-  const msg = cs.insert('messages', {
-    id: randomUUID(), caseId, direction: 'inbound', authorKind: 'contact', contactId: contact.id, managerId: null,
-    kind: 'text', text: env.text, attachments: env.attachments, isAutomated: env.sender.isAutomated,
-    channel: env.channel, conversationKey: env.conversationKey, createdAt: now,
-  });
-  for (const p of env.platformMessageIds)
-    cs.insert('messagePlatformIds', { messageId: msg.id, channel: env.channel, scope: p.scope, externalId: p.externalId, direction: 'inbound' });
-  return msg;
-}
-
 function openCase(
   cs: ChangeSet, core: Core, ctx: IntakeContext, client: ClientRow, contact: ContactRow, env: InboundEnvelope, now: Date, number: number,
 ): IngestOutcome {
@@ -152,7 +143,7 @@ function openCase(
     channel: env.channel, conversationKey: env.conversationKey, address: env.address, subject: subjectOf(env.text),
     openedAt: now, resolvedAt: null, etaAt: null, updatedAt: now,
   });
-  const msg = storeMessage(cs, kase.id, contact, env, now);
+  const msg = storeInbound(cs, kase.id, contact, env, now);
   addTimeline(cs, kase.id, now, 'opened', `contact:${contact.id}`, `first message from ${contact.name} on ${env.channel}`, { messageId: msg.id });
   addTimeline(cs, kase.id, now, 'urgency_set', t.source === 'client' ? `contact:${contact.id}` : 'system', t.reason, { urgency: t.urgency, source: t.source });
   addTimeline(cs, kase.id, now, 'assigned', 'system', r.reason, { managerId: r.manager?.id ?? null, coveringFor: r.coveringFor?.id ?? null });
@@ -182,7 +173,7 @@ function reopenCase(
   const before = kase.urgency;
   Object.assign(kase, patch);
   cs.update('cases', kase.id, patch);
-  const msg = storeMessage(cs, kase.id, contact, env, now);
+  const msg = storeInbound(cs, kase.id, contact, env, now);
   addTimeline(cs, kase.id, now, 'reopened', `contact:${contact.id}`, `client wrote within ${ctx.policy.reopenDays} days of resolution`, { messageId: msg.id });
   if (clientChoice) addTimeline(cs, kase.id, now, 'urgency_set', `contact:${contact.id}`, 'chosen by the client', { urgency, from: before, source: 'client' });
   const clock = startResponseClock(cs, { caseId: kase.id, urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case reopened by a client message' });
@@ -198,7 +189,7 @@ function appendToCase(
   cs: ChangeSet, core: Core, ctx: IntakeContext, agg: CaseAggregate, contact: ContactRow, env: InboundEnvelope, now: Date,
 ): IngestOutcome {
   const kase = agg.case;
-  const msg = storeMessage(cs, kase.id, contact, env, now);
+  const msg = storeInbound(cs, kase.id, contact, env, now);
   let clockNote = '';
   if (!env.sender.isAutomated) {
     // The client's explicit choice beats the classifier but never a manager's setting (SPEC §2).

@@ -149,3 +149,17 @@ test('a remembered intake context is not acted on once the configuration moved',
   await expect(t.core.store.session(async (s) => { await s.readIntake(env('c-2'), t.clock.now()); await s.commit(delivery('c-2')); })).rejects.toBeInstanceOf(ConflictError);
   await expect(t.core.store.session(async (s) => { await s.readIntake(env('c-3'), t.clock.now()); await s.commit(delivery('c-3')); })).resolves.toBeUndefined();
 });
+
+test('a client command is kept in the transcript and a redelivered one is answered once', async () => {
+  t.clock.set(msk('2026-12-03', '11:00'));
+  await client('edge-cmd');
+  const n = (await send('edge-cmd', 'Open question')).case.number;
+  const status = inappMessage({ account: { id: 'edge-cmd' }, user: { id: 'edge-cmd-u', name: 'Cleo' }, text: '/status' });
+  expect((await t.inapp(status)).json.status).toBe('command');
+  expect((await t.inapp(status)).json.status).toBe('duplicate');
+  await t.drain();
+  const replies = t.callback.received.filter((r) => r.body.account.id === 'edge-cmd' && r.body.kind === 'status');
+  expect(replies).toHaveLength(1);
+  const kase = await getCase(n);
+  expect(kase.messages.filter((m: { kind: string; text: string }) => m.kind === 'command').map((m: { text: string }) => m.text)).toEqual(['/status']);
+});
