@@ -82,7 +82,8 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
   // ---- thread replies -----------------------------------------------------------------------------------------
   app.event('message', async ({ event, body }) => {
     const e = event as { subtype?: string; bot_id?: string; user?: string; text?: string; ts: string; thread_ts?: string; channel: string };
-    if (e.subtype || e.bot_id || !e.user || !e.thread_ts || e.thread_ts === e.ts) return;
+    // A file shared in a thread arrives as a 'file_share' message: its text is a reply like any other.
+    if ((e.subtype && e.subtype !== 'file_share') || e.bot_id || !e.user || !e.thread_ts || e.thread_ts === e.ts) return;
     const kase = await data.caseByThread(e.channel, e.thread_ts);
     if (!kase) return;
     const m = await manager(e.user);
@@ -92,6 +93,11 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
       return;
     }
     const text = fromSlackMarkup(e.text ?? '');
+    if (e.subtype === 'file_share')
+      await deps.console.explain(e.channel, e.user, e.thread_ts, text.trim()
+        ? 'Your text goes to the client, but files are not forwarded from Slack yet: share a link to the file instead.'
+        : 'Files are not forwarded from Slack yet: share a link to the file instead. Nothing was sent to the client.');
+    if (!text.trim()) return;
     const actor: Actor = {
       managerId: m.id, origin: { channel: 'slack', scope: e.channel, externalId: e.ts },
       delivery: { channel: 'slack', id: String((body as { event_id?: string }).event_id ?? `${e.channel}:${e.ts}`) },
