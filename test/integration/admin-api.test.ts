@@ -7,6 +7,7 @@
 import type { ConsoleNotice } from '../../src/core/ports';
 import { usingPostgres } from '../support/db';
 import { ADMIN_TOKEN, inappMessage, startTestService, type TestService } from '../support/service';
+import { iso, msk } from '../support/clock';
 
 let t: TestService;
 let maria: string; // the dedicated manager of most clients here
@@ -22,15 +23,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A wall-clock time in Moscow (UTC+3, no DST) as an instant. */
-const msk = (date: string, hm: string) => new Date(`${date}T${hm}:00+03:00`);
-const iso = (date: string, hm: string) => msk(date, hm).toISOString();
 
-/** Tests share one clock; it only ever moves forward. */
-function moveTo(at: Date) {
-  if (at.getTime() < t.clock.now().getTime()) throw new Error(`the clock would go back from ${t.clock.now().toISOString()} to ${at.toISOString()}`);
-  t.clock.set(at);
-}
+const moveTo = (at: Date) => t.clock.moveTo(at);
 
 async function newManager(name: string, extra: Record<string, unknown> = {}) {
   const res = await t.admin('POST', '/api/v1/managers', { name, email: `${name.split(' ')[0].toLowerCase()}@vendor.test`, timeZone: 'Europe/Moscow', ...extra });

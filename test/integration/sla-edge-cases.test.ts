@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ChangeSet } from '../../src/core/changes';
 import { ConflictError } from '../../src/core/ports';
 import { inappMessage, startTestService, type TestService } from '../support/service';
+import { msk } from '../support/clock';
 
 let t: TestService;
 let maria: string;
@@ -15,7 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const msk = (date: string, hm: string) => new Date(`${date}T${hm}:00+03:00`);
 
 async function client(account: string) {
   const c = await t.admin('POST', '/api/v1/clients', { name: `Client ${account}`, tier: 'premium', managerId: maria, inappAccountId: account });

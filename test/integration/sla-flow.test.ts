@@ -4,6 +4,7 @@
 // case number anyway).
 import type { ConsoleNotice } from '../../src/core/ports';
 import { inappMessage, startTestService, type TestService } from '../support/service';
+import { iso, msk } from '../support/clock';
 
 let t: TestService;
 let maria: string; // the dedicated manager
@@ -19,15 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A wall-clock time in Moscow (UTC+3, no DST) as an instant. */
-const msk = (date: string, hm: string) => new Date(`${date}T${hm}:00+03:00`);
-const iso = (date: string, hm: string) => msk(date, hm).toISOString();
 
-/** Tests share one clock; it only ever moves forward. */
-function moveTo(at: Date) {
-  if (at.getTime() < t.clock.now().getTime()) throw new Error(`the clock would go back from ${t.clock.now().toISOString()} to ${at.toISOString()}`);
-  t.clock.set(at);
-}
+const moveTo = (at: Date) => t.clock.moveTo(at);
 
 async function newClient(account: string, tier: 'premium' | 'standard' = 'premium') {
   const c = await t.admin('POST', '/api/v1/clients', { name: `Client ${account}`, tier, managerId: maria, backupManagerId: boris, inappAccountId: account });

@@ -6,6 +6,7 @@
 import { FakeSlack, type SlackCall } from '../support/fake-slack';
 import { inappMessage, SLACK_SIGNING_SECRET, startTestService, type TestService } from '../support/service';
 import { interactionBody, slackHeaders, slashCommand } from '../support/slack-signing';
+import { msk } from '../support/clock';
 
 let fake: FakeSlack;
 let t: TestService;
@@ -39,12 +40,8 @@ afterAll(async () => {
 
 // ---- helpers ----------------------------------------------------------------------------------------------------
 
-const msk = (date: string, hm: string) => new Date(`${date}T${hm}:00+03:00`);
 
-function moveTo(at: Date) {
-  if (at.getTime() < t.clock.now().getTime()) throw new Error(`the clock would go back from ${t.clock.now().toISOString()} to ${at.toISOString()}`);
-  t.clock.set(at);
-}
+const moveTo = (at: Date) => t.clock.moveTo(at);
 
 async function newClient(account: string, managerId = maria, backupManagerId: string | null = boris) {
   const c = await t.admin('POST', '/api/v1/clients', { name: `Client ${account}`, tier: 'premium', managerId, backupManagerId, inappAccountId: account });
