@@ -24,10 +24,11 @@ export type IngestOutcome =
 const DAY = 24 * 3600_000;
 
 /**
- * Plain messages take the optimistic path: read the context from one snapshot without locks, decide, then write
- * everything — the delivery record included — in one statement that applies only if the case is unchanged. That is
- * two round trips instead of four. A lost race (the case moved, a unique key was taken) reads again; commands,
- * automated senders and changes that touch clocks of an existing case take the locking transaction instead.
+ * Plain messages take the optimistic path: read the context from one snapshot without locks (or reuse the store's
+ * remembered one), decide, then write everything — the delivery record included — in one statement that applies
+ * only if the case is unchanged. A lost race (the case moved, a unique key was taken) reads again. Commands,
+ * automated senders and decisions that would update a row other than the case (recomputing a clock) take the
+ * locking transaction instead.
  */
 export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOutcome> {
   const optimistic = await core.store.session(async (session) => {
@@ -36,12 +37,13 @@ export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOu
       const ctx = await session.readIntake(env, now);
       if (ctx.duplicate) return { status: 'duplicate' } as const;
       if (ctx.echo || env.sender.isSelf) return { status: 'echo' } as const;
-      if (env.sender.isAutomated || parseClientCommand(env.text)) return null;
+      if (env.sender.isAutomated) return null;
       const cs = new ChangeSet();
       // When the delivery id is the message's own platform id (the in-app API's `id`), the unique platform-id row
       // written with the message is the dedupe record; a second row would only repeat it.
       if (!env.platformMessageIds.some((p) => p.externalId === env.deliveryId))
         cs.insert('inboundDeliveries', { channel: env.channel, deliveryId: env.deliveryId, receivedAt: now });
+      // decide() declines (null) what needs a transaction: client commands.
       const outcome = await decide(cs, core, ctx, env, now, null);
       // Only the case row is guarded: a change set that would update another row (recompute a clock) takes the lock.
       if (!outcome || cs.updates.some((u) => u.table !== 'cases')) return null;

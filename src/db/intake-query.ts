@@ -1,7 +1,7 @@
-// Everything intake decides on, in one statement: the dedupe insert, the echo check, identity → contact → client,
-// the client's calendar / policy / triage rules, the managers routing may need, the conversation's latest case
-// (row-locked) with its running clocks and latest ETA, and a case number in case one is opened. Ingest is bound by
-// round trips; this and the single write statement keep it at four (BEGIN, read, write, COMMIT).
+// Everything intake decides on, in one statement: the dedupe check, the echo check, identity → contact → client,
+// the client's calendar / policy / triage rules, the managers routing may need, the conversation's latest case with
+// its running clocks and latest ETA, the configuration counter, and a case number in case one is opened. Ingest is
+// bound by round trips: this read and one guarded write are all a plain message costs.
 import type { InboundEnvelope } from '../core/ports';
 
 // The in-app channel names its account as a client's inappAccountId; elsewhere a colleague's identity from the same
