@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openPglite, openPostgres, type Database } from '../../src/db/connect';
-import { TEMPLATE_DB, templateDir, withDatabase } from './template';
+import { templateDb, templateDir, testDbPrefix, withDatabase } from './template';
 
 export const usingPostgres = !!process.env.DATABASE_URL;
 
@@ -15,8 +15,8 @@ export interface TestDatabase extends Database {
 
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (usingPostgres) {
-    const name = `sb_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    await withDatabase(process.env.DATABASE_URL!, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+    const name = `${testDbPrefix()}${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await withDatabase(process.env.DATABASE_URL!, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${templateDb()}`));
     const url = new URL(process.env.DATABASE_URL!);
     url.pathname = `/${name}`;
     const db = await openPostgres(url.toString());

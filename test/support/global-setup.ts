@@ -3,17 +3,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrate, openPglite, openPostgres } from '../../src/db/connect';
-import { TEMPLATE_DB, templateDir, withDatabase } from './template';
+import { dropOrphans, templateDb, templateDir, withDatabase } from './template';
 
 export default async function globalSetup() {
   if (process.env.DATABASE_URL) {
+    const name = templateDb();
     await withDatabase(process.env.DATABASE_URL, async (admin) => {
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${TEMPLATE_DB}' AND pid <> pg_backend_pid()`);
-      await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
-      await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+      await dropOrphans(admin);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name}`);
     });
     const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${TEMPLATE_DB}`;
+    url.pathname = `/${name}`;
     const db = await openPostgres(url.toString(), { max: 1 });
     await migrate(db);
     await db.close();
