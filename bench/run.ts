@@ -56,7 +56,7 @@ function message(path: string, signed: boolean) {
     user: { id: `user-${Math.floor(Math.random() * 5)}`, name: 'Bench User' },
     text: 'The dashboard numbers look wrong since this morning, can you check?',
   });
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed ? signedHeaders(SECRET, body, new Date()) : {}) };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed ? signedHeaders(SECRET, { method: 'POST', path: '/webhooks/inapp', body }, new Date()) : {}) };
   return { method: 'POST' as const, path, headers, body };
 }
 

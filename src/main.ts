@@ -1,24 +1,13 @@
 // Composition root: config → database → migrations → service → listen → jobs; graceful shutdown on signals.
-import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config';
 import { migrate, openPglite, openPostgres, type Database } from './db/connect';
 import { DataDirLockedError } from './db/dir-lock';
 import { createService } from './services';
+import { resolveAdminToken } from './admin-token';
 
 const IMPLEMENTED = new Set(['inapp', 'slack']);
-
-/** ADMIN_TOKEN, or one generated once and kept in the data dir so it survives restarts. */
-function adminToken(configured: string | undefined, dataDir: string): { token: string; generated: string | null } {
-  if (configured) return { token: configured, generated: null };
-  const file = path.join(dataDir, 'admin-token');
-  fs.mkdirSync(dataDir, { recursive: true });
-  const fresh = !fs.existsSync(file);
-  if (fresh) fs.writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
-  return { token: fs.readFileSync(file, 'utf8').trim(), generated: fresh ? file : null };
-}
 
 async function main() {
   let config;
@@ -36,7 +25,7 @@ async function main() {
 
   let database: Database;
   try {
-    database = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, { max: config.DB_POOL_MAX }) : await openPglite(dataDir);
+    database = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, { max: config.DB_POOL_MAX }) : await openPglite(dataDir, { warn: (msg) => console.warn(`warning: ${msg}`) });
   } catch (err) {
     if (err instanceof DataDirLockedError) {
       console.error(err.message);
@@ -46,14 +35,18 @@ async function main() {
   }
   await migrate(database);
 
-  const { token, generated } = adminToken(config.ADMIN_TOKEN, dataDir);
+  const admin = await resolveAdminToken(config.ADMIN_TOKEN, dataDir, database);
   const svc = await createService({
     database,
     log,
-    adminToken: token,
+    adminTokenSha256: admin.sha256,
     bodyLimit: config.BODY_LIMIT_BYTES,
     inapp: config.INAPP_SECRET ? { secret: config.INAPP_SECRET, callbackUrl: config.INAPP_CALLBACK_URL } : undefined,
-    delivery: { clientDeadlineMs: config.OUTBOX_DEADLINE_MINUTES * 60_000, retryBaseMs: config.OUTBOX_RETRY_BASE_MS },
+    delivery: {
+      clientDeadlineMs: config.OUTBOX_DEADLINE_MINUTES * 60_000, retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
+      // A console notice makes several calls; each step that completes is kept, so its budget is a few calls' worth.
+      sendTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS, consoleTimeoutMs: 2 * config.OUTBOX_SEND_TIMEOUT_MS,
+    },
     jobs: { tickMs: config.SLA_TICK_MS, pollMs: config.OUTBOX_POLL_MS },
     slack: config.SLACK_BOT_TOKEN && config.SLACK_SIGNING_SECRET
       ? { botToken: config.SLACK_BOT_TOKEN, signingSecret: config.SLACK_SIGNING_SECRET, apiUrl: config.SLACK_API_URL, leadChannel: config.SLACK_LEAD_CHANNEL }
@@ -70,8 +63,7 @@ async function main() {
   console.log(`  manager console: ${config.channels.includes('slack') ? 'Slack' : 'admin API and log (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack)'}`);
   if (pending.length) console.log(`  configured but not available in this version: ${pending.join(', ')}`);
   // Printed once, when generated; afterwards only where it is kept (tokens don't belong in every start-up log).
-  if (generated) console.log(`  admin token (generated, kept in ${generated}): ${token}`);
-  else if (!config.ADMIN_TOKEN) console.log(`  admin token: in ${path.join(dataDir, 'admin-token')}`);
+  if (admin.banner) console.log(`  ${admin.banner}`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

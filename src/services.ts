@@ -9,6 +9,7 @@ import { systemClock } from './core/ports';
 import type { Database } from './db/connect';
 import { DrizzleStore } from './db/store';
 import { buildApp } from './http/app';
+import { sha256 } from './admin-token';
 import { createMetrics, type Metrics } from './http/metrics';
 import { JobRunner, type JobOptions } from './jobs/runner';
 import { createSlackApp } from './console/slack/app';
@@ -21,7 +22,9 @@ import { createWebClient } from './console/slack/web';
 export interface ServiceOptions {
   database: Database;
   log: Logger;
-  adminToken: string;
+  /** The admin bearer token, or only its hex SHA-256. */
+  adminToken?: string;
+  adminTokenSha256?: string;
   clock?: Clock;
   bodyLimit?: number;
   inapp?: { secret: string; callbackUrl?: string };
@@ -63,13 +66,16 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   // Without Slack the log (and the case timeline) is the console, and the admin API is how managers act.
   const managerConsole = o.console ?? slackConsole ?? new LogConsole(o.log);
   const app = await buildApp({
-    core, database: o.database, metrics, adminToken: o.adminToken, bodyLimit: o.bodyLimit ?? 1024 * 1024,
+    core, database: o.database, metrics, adminTokenSha256: o.adminTokenSha256 ?? sha256(o.adminToken ?? ''), bodyLimit: o.bodyLimit ?? 1024 * 1024,
     inapp: o.inapp ? { secret: o.inapp.secret } : undefined,
     slack: slackHttp,
   });
-  const jobs = new JobRunner(core, { channels, console: managerConsole }, { tickMs: 1000, pollMs: 500, leaseMs: 60_000, batch: 100, ...o.jobs }, (kind, n) => {
-    if (kind === 'tick' && n) metrics.slaAlerts.inc(n);
-    if (kind === 'drain') metrics.outboxBacklog.set(n);
+  const jobs = new JobRunner(core, { channels, console: managerConsole }, { tickMs: 1000, pollMs: 500, leaseMs: 15_000, batch: 100, ...o.jobs }, {
+    alertsFired: (n) => metrics.slaAlerts.inc(n),
+    claimed: (n) => metrics.outboxBacklog.set(n),
+    delivery: (target, result) => metrics.outbound.inc({ target, result }),
+    itemError: (job) => metrics.jobErrors.inc({ job }),
+    inFlight: (lane, n) => metrics.outboxInFlight.set({ lane }, n),
   });
   return { core, app, jobs, metrics, console: managerConsole, channels, slack: slackConsole };
 }

@@ -3,7 +3,7 @@ import type { InappAddress } from './address';
 import { sendToCallback, type InappSendConfig } from './send';
 
 export { normalize, InvalidPayload } from './normalize';
-export { verify, sign, signedHeaders, SignatureError } from './signature';
+export { verify, signV1, signV2, signedHeaders, SignatureError } from './signature';
 export { conversationKey } from './address';
 
 export const INAPP_CAPABILITIES: ChannelCapabilities = {

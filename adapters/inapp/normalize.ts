@@ -2,11 +2,15 @@
 import { z } from 'zod';
 import type { InboundEnvelope } from '../../src/core/ports';
 import { URGENCIES } from '../../src/core/model';
+import { isValidZone } from '../../src/core/zones';
 import { conversationKey, type InappAddress } from './address';
+
+/** Links a client sends end up clickable in Slack and in the vendor's app: web links only. */
+const httpUrl = z.string().max(2000).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
 
 const attachment = z.object({
   name: z.string().min(1).max(500),
-  url: z.string().url(),
+  url: httpUrl,
   mimeType: z.string().max(200).optional(),
   size: z.number().int().nonnegative().optional(),
 });
@@ -18,7 +22,7 @@ export const inappMessage = z.object({
     id: z.string().min(1).max(200),
     name: z.string().max(500).optional(),
     email: z.string().email().max(500).optional(),
-    timeZone: z.string().max(100).optional(),
+    timeZone: z.string().refine(isValidZone, 'unknown IANA time zone (e.g. Europe/Moscow)').optional(),
   }),
   text: z.string().max(100_000),
   urgency: z.enum(URGENCIES).optional(),
@@ -47,6 +51,8 @@ export function normalize(body: unknown, now: Date): InboundEnvelope {
     channel: 'inapp',
     account: m.account.id,
     deliveryId: m.id,
+    // The vendor's message ids are unique per account only.
+    deliveryScope: m.account.id,
     conversationKey: conversationKey(m.account.id),
     address,
     sender: { externalId: m.user.id, name: m.user.name ?? m.user.id, email: m.user.email ?? null, timeZone: m.user.timeZone ?? null, isSelf: false, isAutomated: false },

@@ -19,6 +19,7 @@ const schema = z.object({
   OUTBOX_POLL_MS: num(500),
   OUTBOX_DEADLINE_MINUTES: num(24 * 60),
   OUTBOX_RETRY_BASE_MS: num(2000),
+  OUTBOX_SEND_TIMEOUT_MS: num(10_000),
   DB_POOL_MAX: num(10),
   SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)').optional(),
   SLACK_SIGNING_SECRET: z.string().min(16).optional(),

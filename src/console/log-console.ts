@@ -10,7 +10,9 @@ export class LogConsole implements ManagerConsole {
   ) {}
 
   async deliver(notice: ConsoleNotice): Promise<void> {
-    this.log.info({ notice: notice.type, caseNumber: notice.caseNumber, managerIds: notice.managerIds, toLead: notice.toLead }, notice.text);
+    // The text quotes clients (a feature request, a contact's name): it stays out of info-level logs.
+    this.log.info({ notice: notice.type, caseNumber: notice.caseNumber, managerIds: notice.managerIds, toLead: notice.toLead }, 'console notice');
+    this.log.debug({ notice: notice.type, caseNumber: notice.caseNumber, text: notice.text }, 'console notice text');
     if (this.keep) {
       this.delivered.push(notice);
       if (this.delivered.length > this.keep) this.delivered.shift();

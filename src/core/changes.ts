@@ -1,7 +1,7 @@
 // A unit of work: core decides, records every row it wants written here, and the store applies the whole set in
 // the caller's transaction. Updates to one row are merged so each row is written once.
 import type {
-  CallRequestRow, CaseRow, ClientRow, ClockEventRow, ClockRow, ContactRow, EtaRow, FeatureRequestRow, IdentityRow,
+  CallRequestRow, CaseRow, ClientLinkRow, ClientRow, ClockEventRow, ClockRow, ContactRow, EtaRow, FeatureRequestRow, IdentityRow,
   InboundDeliveryRow, ManagerRow, MessageRow, MilestoneRow, OutboxRow, PlatformIdRow, TimelineRow,
 } from './records';
 
@@ -11,6 +11,7 @@ export interface TableRows {
   clients: ClientRow;
   contacts: ContactRow;
   identities: IdentityRow;
+  clientLinks: ClientLinkRow;
   cases: CaseRow;
   messages: MessageRow;
   messagePlatformIds: PlatformIdRow;
@@ -25,7 +26,7 @@ export interface TableRows {
 }
 export type TableName = keyof TableRows;
 /** Tables whose rows have a string `id` and can be updated. */
-export type UpdatableTable = 'managers' | 'clients' | 'cases' | 'slaClocks' | 'etas' | 'milestones' | 'featureRequests' | 'callRequests';
+export type UpdatableTable = 'managers' | 'clients' | 'cases' | 'messages' | 'slaClocks' | 'etas' | 'milestones' | 'featureRequests' | 'callRequests';
 
 export interface Insert<T extends TableName = TableName> {
   table: T;

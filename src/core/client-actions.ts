@@ -9,15 +9,15 @@ import type { InboundEnvelope, IntakeContext, StoreTx } from './ports';
 import type { CaseRow, ClientRow, ContactRow, MessageRow } from './records';
 import { route } from './routing';
 import { calendarFor, recomputeClock, startResponseClock } from './sla/clocks';
-import { parseWhen } from './when';
+import { MAX_AHEAD_DAYS, parseWhen, tooFarAhead } from './when';
 
-export type ClientCommandName = 'status' | 'urgency' | 'call' | 'feature' | 'help';
+export type ClientCommandName = 'status' | 'urgency' | 'call' | 'feature' | 'help' | 'start';
 export interface ClientCommand {
   name: ClientCommandName;
   arg: string;
 }
 
-const NAMES: Record<string, ClientCommandName> = { status: 'status', urgency: 'urgency', call: 'call', feature: 'feature', help: 'help' };
+const NAMES: Record<string, ClientCommandName> = { status: 'status', urgency: 'urgency', call: 'call', feature: 'feature', help: 'help', start: 'start' };
 
 export function parseClientCommand(text: string): ClientCommand | null {
   const m = /^\s*\/([a-z]+)(?:@\S+)?(?:\s+([\s\S]*))?$/i.exec(text);
@@ -43,6 +43,8 @@ export async function runClientCommand(core: Core, tx: StoreTx, cs: ChangeSet, r
   switch (run.command.name) {
     case 'help':
       return void reply(CLIENT_HELP);
+    case 'start':
+      return void reply(await startText(tx, run));
     case 'status':
       return void reply(await statusText(tx, run), 'status');
     case 'urgency':
@@ -52,6 +54,17 @@ export async function runClientCommand(core: Core, tx: StoreTx, cs: ChangeSet, r
     case 'feature':
       return fileFeature(core, tx, cs, run, reply);
   }
+}
+
+/** `/start` greets; `/start <code>` confirms the link that intake made before reading the context (or says why not). */
+async function startText(tx: StoreTx, run: Run): Promise<string> {
+  const code = run.command.arg;
+  if (!code) return `Hello! Write your question here and we will get back to you.\n${CLIENT_HELP}`;
+  const found = await tx.linkCode(code);
+  const key = run.env.linkKeys?.[0];
+  if (found && key && found.usedBy === `${run.env.channel}:${key}`)
+    return `This chat is now connected to ${found.clientName}'s support. Write your question here any time.\n${CLIENT_HELP}`;
+  return 'That link is not valid any more (it may have expired or been used in another chat). Please ask your manager for a new one.';
 }
 
 async function statusText(tx: StoreTx, run: Run): Promise<string> {
@@ -88,17 +101,24 @@ function setUrgencyByClient(core: Core, cs: ChangeSet, run: Run, reply: (t: stri
   reply(`Case #${kase.number} is now ${level}.${due}`);
 }
 
-/** SPEC §6: one working day of the client's calendar ahead, and inside business hours. */
-export function earliestCallSlot(calendar: CalendarSpec, now: Date): Date {
+/** SPEC §6: the first moment one working day of the client's calendar ahead, inside business hours. */
+export function earliestCallMoment(calendar: CalendarSpec, now: Date): Date {
   const cal = calendarFor(calendar);
-  const earliest = cal.nextWorkingMoment(cal.addWorkingTime(now, cal.workingDayLength(now)));
+  return cal.nextWorkingMoment(cal.addWorkingTime(now, cal.workingDayLength(now)));
+}
+
+/** The earliest slot to offer a client: the earliest moment rounded up to a quarter hour when that still works. */
+export function earliestCallSlot(calendar: CalendarSpec, now: Date): Date {
+  const earliest = earliestCallMoment(calendar, now);
   const rounded = new Date(Math.ceil(earliest.getTime() / 900_000) * 900_000);
-  return cal.isWorking(rounded) ? rounded : earliest;
+  return calendarFor(calendar).isWorking(rounded) ? rounded : earliest;
 }
 
 export function checkCallSlot(calendar: CalendarSpec, now: Date, slot: Date): { ok: true } | { ok: false; earliest: Date; why: string } {
+  // The rule is the exact moment; only the slot we suggest is rounded, so asking for exactly one working day ahead works.
+  if (slot.getTime() < earliestCallMoment(calendar, now).getTime())
+    return { ok: false, earliest: earliestCallSlot(calendar, now), why: 'calls must be agreed at least one working day ahead' };
   const earliest = earliestCallSlot(calendar, now);
-  if (slot.getTime() < earliest.getTime()) return { ok: false, earliest, why: 'calls must be agreed at least one working day ahead' };
   if (!calendarFor(calendar).isWorking(slot)) return { ok: false, earliest, why: 'the time is outside business hours' };
   return { ok: true };
 }
@@ -131,6 +151,8 @@ async function requestCall(core: Core, tx: StoreTx, cs: ChangeSet, run: Run, rep
   const slot = parseWhen(run.command.arg, run.now, zone);
   if (!slot)
     return reply(`Usage: /call <when>, e.g. /call tomorrow 15:00. The earliest possible slot is ${fmt(earliestCallSlot(run.ctx.calendar, run.now))}.`, 'call');
+  if (tooFarAhead(slot, run.now, 'call'))
+    return reply(`We can book calls up to ${MAX_AHEAD_DAYS.call} days ahead. The earliest possible slot is ${fmt(earliestCallSlot(run.ctx.calendar, run.now))}.`, 'call');
   const check = checkCallSlot(run.ctx.calendar, run.now, slot);
   if (!check.ok) return reply(`We can't book a call for ${fmt(slot)}: ${check.why}. The earliest possible slot is ${fmt(check.earliest)}.`, 'call');
   const kase = await newClientCase(core, tx, cs, run, 'call', 'medium', `Call requested for ${fmt(slot)}`, 'call requested by the client');

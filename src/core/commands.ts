@@ -9,6 +9,7 @@ import type { StoreTx } from './ports';
 import type { Attachment, CaseAggregate, CaseRow, ManagerRow } from './records';
 import { managerIsWorking, route } from './routing';
 import { cancelClock, startDeadlineClock, stopClock, recomputeClock } from './sla/clocks';
+import { MAX_AHEAD_DAYS, tooFarAhead } from './when';
 
 export class CommandError extends Error {
   constructor(
@@ -28,7 +29,7 @@ export interface Actor {
   /** Where the manager wrote it (a Slack message), kept so the console can confirm delivery on that message. */
   origin?: { channel: string; scope: string; externalId: string };
   /** The platform delivery that carried the command: recorded in the command's transaction, so a redelivery is a no-op. */
-  delivery?: { channel: string; id: string };
+  delivery?: { channel: string; scope: string; id: string };
 }
 
 export class DuplicateDelivery extends CommandError {
@@ -47,7 +48,7 @@ async function onCase<T>(
   core: Core, ref: CaseRef, what: string, fn: (tx: StoreTx, agg: CaseAggregate, cs: ChangeSet, now: Date) => Promise<T> | T, actor?: Actor,
 ): Promise<T> {
   return core.store.tx(async (tx) => {
-    if (actor?.delivery && !(await tx.recordDelivery(actor.delivery.channel, actor.delivery.id, core.clock.now()))) throw new DuplicateDelivery();
+    if (actor?.delivery && !(await tx.recordDelivery(actor.delivery, core.clock.now()))) throw new DuplicateDelivery();
     const agg = await tx.loadCase(ref);
     if (!agg) throw new CommandError('not_found', `case ${ref.number ? `#${ref.number}` : ref.id} not found`);
     const cs = new ChangeSet();
@@ -81,6 +82,11 @@ async function actorManager(tx: StoreTx, actor: Actor): Promise<ManagerRow | nul
 }
 const actorId = (actor: Actor) => (actor.managerId ? `manager:${actor.managerId}` : (actor.label ?? 'admin'));
 
+/** What a manager's message answers: the client's latest message on the case (quoted or threaded where platforms do). */
+async function quoted(tx: StoreTx, agg: CaseAggregate) {
+  return (await tx.lastClientMessageRef(agg.case.id)) ?? undefined;
+}
+
 function requireOpen(agg: CaseAggregate) {
   if (agg.case.status === 'resolved') throw new CommandError('conflict', `case #${agg.case.number} is resolved`);
 }
@@ -95,7 +101,9 @@ export function reply(core: Core, ref: CaseRef, actor: Actor, text: string, atta
   return onCase(core, ref, 'reply sent', async (tx, agg, cs, now) => {
     const body = requireText(text, 'text');
     const m = await actorManager(tx, actor);
-    const msg = sendToClient(cs, destinationOf(agg.case), { kind: 'reply', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, attachments }, now, core.delivery, m?.id ?? null);
+    const msg = sendToClient(cs, destinationOf(agg.case), {
+      kind: 'reply', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, attachments, replyTo: await quoted(tx, agg),
+    }, now, core.delivery, m?.id ?? null);
     recordOrigin(cs, actor, msg.id);
     addTimeline(cs, agg.case.id, now, 'reply', actorId(actor), '', { messageId: msg.id });
     if (agg.policy.plainReplyCounts && agg.responseClock) stopClock(cs, agg.responseClock, now, 'manager replied (policy counts plain replies)');
@@ -136,6 +144,7 @@ export function postEta(core: Core, ref: CaseRef, actor: Actor, dueAt: Date, not
     requireOpen(agg);
     if (!(dueAt instanceof Date) || isNaN(dueAt.getTime())) throw new CommandError('invalid', 'the ETA must be a valid time');
     if (dueAt.getTime() <= now.getTime()) throw new CommandError('invalid', 'the ETA must be in the future');
+    if (tooFarAhead(dueAt, now, 'eta')) throw new CommandError('invalid', `the ETA must be within ${MAX_AHEAD_DAYS.eta} days`);
     const m = await actorManager(tx, actor);
     const kase = agg.case;
     if (agg.eta) {
@@ -151,7 +160,7 @@ export function postEta(core: Core, ref: CaseRef, actor: Actor, dueAt: Date, not
     cs.update('cases', kase.id, { etaAt: dueAt, status: 'open' });
     const when = formatForClient(dueAt, agg.calendar, agg.contact?.timeZone);
     const text = `${agg.eta ? 'Updated ETA' : 'ETA'} for case #${kase.number}: ${when}.${noteText ? `\n${noteText}` : ''}`;
-    const msg = sendToClient(cs, destinationOf(kase), { kind: 'eta', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);
+    const msg = sendToClient(cs, destinationOf(kase), { kind: 'eta', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined, replyTo: await quoted(tx, agg) }, now, core.delivery, m?.id ?? null);
     addTimeline(cs, kase.id, now, 'eta_posted', actorId(actor), noteText, { revision: eta.revision, dueAt: dueAt.toISOString(), messageId: msg.id, sla });
     return { revision: eta.revision, dueAt, sla };
   });
@@ -173,7 +182,9 @@ export function askForDetails(core: Core, ref: CaseRef, actor: Actor, question: 
       if (agg.etaClock) cancelClock(cs, agg.etaClock, now, 'details requested from the client');
     }
     cs.update('cases', agg.case.id, { status: 'waiting_on_client', etaAt: null });
-    const msg = sendToClient(cs, destinationOf(agg.case), { kind: 'needinfo', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);
+    const msg = sendToClient(cs, destinationOf(agg.case), {
+      kind: 'needinfo', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, replyTo: await quoted(tx, agg),
+    }, now, core.delivery, m?.id ?? null);
     addTimeline(cs, agg.case.id, now, 'waiting_on_client', actorId(actor), 'details requested', { messageId: msg.id, sla });
     return { sla };
   });
@@ -194,7 +205,9 @@ export function resolve(core: Core, ref: CaseRef, actor: Actor, summary = '') {
     await cancelRunningClocks(tx, cs, kase.id, now, 'case resolved');
     cs.update('cases', kase.id, { status: 'resolved', resolvedAt: now });
     const text = `Case #${kase.number} is resolved.${summary ? `\n${summary}` : ''}\nIf anything is still wrong, just reply here within ${agg.policy.reopenDays} days and we will reopen it.`;
-    const msg = sendToClient(cs, destinationOf(kase), { kind: 'resolution', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined }, now, core.delivery, m?.id ?? null);
+    const msg = sendToClient(cs, destinationOf(kase), {
+      kind: 'resolution', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined, replyTo: await quoted(tx, agg),
+    }, now, core.delivery, m?.id ?? null);
     addTimeline(cs, kase.id, now, 'resolved', actorId(actor), summary, { messageId: msg.id, sla });
     return { sla };
   });
@@ -239,17 +252,16 @@ export async function setManagerStatus(core: Core, managerId: string, status: 'a
         sendToClient(cs, destinationOf(agg.case), { kind: 'notice', caseNumber: agg.case.number, text: `${m.name} is away; ${cover.name} is covering case #${agg.case.number}.` }, now, core.delivery);
         notifyConsole(cs, { type: 'case_reassigned', caseId: agg.case.id, caseNumber: agg.case.number, toLead: false, managerIds: [cover.id], text: `You cover case #${agg.case.number} while ${m.name} is away.` }, now, core.delivery);
       }
-    } else moved = await handBack(tx, cs, core, m, now, () => true);
+    } else moved = await handBack(tx, cs, core, m, now, 'wait');
     await tx.apply(cs);
     return { status, casesMoved: moved };
   });
 }
 
 /** Cases covered for `m` go back to them, and each client is told. */
-async function handBack(tx: StoreTx, cs: ChangeSet, core: Core, m: ManagerRow, now: Date, which: (c: CaseRow) => boolean): Promise<number> {
+async function handBack(tx: StoreTx, cs: ChangeSet, core: Core, m: ManagerRow, now: Date, lock: 'wait' | 'skip'): Promise<number> {
   let moved = 0;
-  for (const c of await tx.casesCoveredFor(m.id)) {
-    if (!which(c)) continue;
+  for (const c of await tx.casesCoveredFor(m.id, lock)) {
     moved++;
     cs.update('cases', c.id, { managerId: m.id, coveringForManagerId: null, updatedAt: now });
     addTimeline(cs, c.id, now, 'assigned', `manager:${m.id}`, `${m.name} is back`, { managerId: m.id });
@@ -270,11 +282,12 @@ export async function returnOffHoursCover(core: Core): Promise<number> {
     let moved = 0;
     for (const m of await tx.listManagers()) {
       if (m.status !== 'active') continue;
-      const covered = await tx.casesCoveredFor(m.id);
+      // Every instance runs this each minute: rows another run (or a /back) holds are left to it.
+      const covered = await tx.casesCoveredFor(m.id, 'skip');
       if (!covered.length) continue;
       const client = await tx.getClient(covered[0].clientId);
       const { calendar } = client ? await tx.clientSettings(client) : { calendar: null };
-      if (calendar && managerIsWorking(m, calendar, now)) moved += await handBack(tx, cs, core, m, now, () => true);
+      if (calendar && managerIsWorking(m, calendar, now)) moved += await handBack(tx, cs, core, m, now, 'skip');
     }
     await tx.apply(cs);
     return moved;

@@ -2,6 +2,7 @@
 import { DateTime } from 'luxon';
 import type { CalendarSpec, Urgency } from './model';
 import type { ManagerRow } from './records';
+import { isValidZone } from './zones';
 
 export function formatInZone(at: Date, zone: string): string {
   const dt = DateTime.fromJSDate(at, { zone });
@@ -11,7 +12,7 @@ export function formatInZone(at: Date, zone: string): string {
 /** The vendor's zone always; the client's zone too when known and different. */
 export function formatForClient(at: Date, calendar: CalendarSpec, clientZone: string | null | undefined): string {
   const vendor = formatInZone(at, calendar.zone);
-  if (!clientZone || clientZone === calendar.zone || !DateTime.local().setZone(clientZone).isValid) return vendor;
+  if (!clientZone || clientZone === calendar.zone || !isValidZone(clientZone)) return vendor;
   return `${vendor} / ${formatInZone(at, clientZone)}`;
 }
 
@@ -27,7 +28,7 @@ export function ackText(a: {
   clientZone: string | null;
   reopened: boolean;
 }): string {
-  const lines = [`${a.reopened ? 'We reopened' : 'We received your request:'} case #${a.number}${a.reopened ? '.' : ''} Urgency: ${a.urgency}.`];
+  const lines = [`${a.reopened ? 'We reopened' : 'We received your request:'} case #${a.number}. Urgency: ${a.urgency}.`];
   if (a.manager && a.coveringFor)
     lines.push(`${a.coveringFor.name} is ${a.coverWhy === 'off_hours' ? 'outside working hours' : 'away'}; ${a.manager.name} is covering your case.`);
   else if (a.manager) lines.push(`Your manager: ${a.manager.name}.`);

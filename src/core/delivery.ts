@@ -1,25 +1,35 @@
-// The outbox drainer's decisions: send each claimed row through its channel (or the console), then record success,
-// schedule a retry with backoff (honouring a platform's retry-after), or record the failure and tell the console.
-import { ChangeSet } from './changes';
-import { describeError } from './errors';
+// The outbox drainer. Rows are sent in lanes — console notices, each client channel, and anything else queued —
+// each with a bounded number of sends in flight: a platform that hangs holds up only its own lane's slots, and SLA
+// alerts never wait behind client callbacks. Running continuously, a lane claims again as soon as a send finishes
+// instead of waiting for a whole batch. Order is kept per conversation by the claim itself (only a conversation's
+// oldest unsent row is claimable), so everything else goes out in parallel.
 import type { Core } from './context';
-import { addTimeline, notifyConsole } from './effects';
-import { DeliveryError, type ChannelAdapter, type ConsoleNotice, type ManagerConsole, type OutboundMessage } from './ports';
-import { composeFor } from './outbound';
+import { deliverClaim, type Outcome } from './delivery-attempt';
+import { describeError } from './errors';
+import { LeaseKeeper } from './lease';
+import type { ChannelAdapter, ManagerConsole, OutboxLane } from './ports';
+import type { OutboxTarget } from './records';
+
+export { backoffMs } from './delivery-attempt';
 
 export interface OutboxClaim {
   id: number;
   caseId: string | null;
   messageId: string | null;
-  target: 'client' | 'console';
+  target: OutboxTarget;
   channel: string;
   conversationKey: string;
   address: unknown;
   payload: unknown;
   attempts: number;
   deadlineAt: Date;
-  /** The lease this claim holds; finishing checks it is still ours. */
   leaseUntil: Date;
+  /** Names this claim; the outcome is recorded only while the row still carries it. */
+  token: string;
+  /** Steps of a multi-step delivery that earlier attempts completed, and the platform ids they produced. */
+  stepsDone: string[];
+  externalIds: string[];
+  lastError: string | null;
 }
 
 export interface Deliverers {
@@ -33,90 +43,106 @@ export interface DrainStats {
   failed: number;
 }
 
-export function backoffMs(attempt: number, base: number, max: number): number {
-  const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp * (0.8 + Math.random() * 0.4));
+/** What the background jobs report, for metrics. */
+export interface JobObserver {
+  delivery?(target: OutboxTarget, outcome: Outcome): void;
+  /** A clock or an outbox row whose processing threw unexpectedly; it was recorded and set aside for a retry. */
+  itemError?(job: 'sla' | 'outbox'): void;
+  inFlight?(lane: string, count: number): void;
 }
 
-export async function drainOutbox(core: Core, deliverers: Deliverers, opts: { limit: number; leaseMs: number }): Promise<DrainStats> {
-  const stats: DrainStats = { sent: 0, retried: 0, failed: 0 };
-  const claims = await core.store.tx((tx) => tx.claimOutbox(core.clock.now(), opts.limit, opts.leaseMs));
-  await Promise.all(claims.map((c) => deliverOne(core, deliverers, c, opts.leaseMs, stats)));
-  return stats;
+export interface DrainerOptions {
+  /** Sends one lane may have in flight; also what a lane claims at most at once. */
+  maxInFlight: number;
+  leaseMs: number;
+  renewMs: number;
 }
 
-async function deliverOne(core: Core, d: Deliverers, claim: OutboxClaim, leaseMs: number, stats: DrainStats): Promise<void> {
-  const key = `outbox-${claim.id}`;
-  let externalIds: string[] = [];
-  try {
-    const signal = AbortSignal.timeout(Math.max(1000, leaseMs - 1000));
-    if (claim.target === 'console') {
-      await d.console.deliver(claim.payload as ConsoleNotice, { idempotencyKey: key });
-    } else {
-      const adapter = d.channels.get(claim.channel);
-      if (!adapter) throw new DeliveryError(`channel ${claim.channel} is not configured`, true);
-      for (const [i, part] of composeFor(claim.payload as OutboundMessage, adapter.capabilities).entries()) {
-        const res = await adapter.send(claim.address, part, { idempotencyKey: i ? `${key}-${i}` : key, signal });
-        externalIds = externalIds.concat(res.externalIds);
-      }
-    }
-  } catch (err) {
-    return failed(core, claim, err, stats);
+interface Lane {
+  name: string;
+  filter: OutboxLane;
+  inFlight: number;
+  claiming: boolean;
+}
+
+export class OutboxDrainer {
+  private readonly lanes: Lane[];
+  private readonly leases: LeaseKeeper;
+  private readonly running = new Set<Promise<Outcome>>();
+  /** Set while the job runner runs: a finished send makes room that is filled at once, not at the next poll. */
+  continuous = false;
+
+  constructor(
+    private readonly core: Core,
+    private readonly deliverers: Deliverers,
+    private readonly opts: DrainerOptions,
+    private readonly observer: JobObserver = {},
+  ) {
+    const channels = [...deliverers.channels.keys()];
+    const lane = (name: string, filter: OutboxLane): Lane => ({ name, filter, inFlight: 0, claiming: false });
+    // Rows for a channel this instance doesn't serve still get tried, so they are reported at their deadline.
+    this.lanes = [lane('console', { channels: ['console'] }), ...channels.map((c) => lane(c, { channels: [c] })), lane('other', { except: ['console', ...channels] })];
+    this.leases = new LeaseKeeper(core, opts.leaseMs, opts.renewMs);
   }
-  stats.sent++;
-  await core.store.tx(async (tx) => {
-    const now = core.clock.now();
-    if (!(await tx.finishOutbox(claim.id, claim.leaseUntil, { status: 'sent', sentAt: now, externalIds, attempts: claim.attempts + 1, lastError: null }))) return;
-    const cs = new ChangeSet();
-    // Remember our own platform ids so the echo of this send is recognised, even after a restart.
-    if (claim.messageId)
-      for (const id of externalIds)
-        cs.insert('messagePlatformIds', { messageId: claim.messageId, channel: claim.channel, scope: claim.conversationKey, externalId: id, direction: 'outbound' });
-    // A manager's words reaching the client are confirmed where the manager wrote them (SPEC §5).
-    const msg = claim.payload as OutboundMessage;
-    if (claim.target === 'client' && claim.caseId && msg.author)
-      notifyConsole(cs, {
-        type: 'reply_delivered', caseId: claim.caseId, caseNumber: msg.caseNumber ?? null, messageId: claim.messageId, toLead: false, managerIds: [],
-        text: `${msg.author.name}'s ${msg.kind === 'reply' ? 'reply' : msg.kind} was delivered on ${claim.channel}.`,
-      }, now, core.delivery, { timeline: false });
-    await tx.apply(cs);
-  });
+
+  /** Claims what each lane has room for and starts sending it; resolves once claimed, not once sent. */
+  async pump(): Promise<number> {
+    let claimed = 0;
+    for (const l of this.lanes) claimed += (await this.fill(l)).length;
+    return claimed;
+  }
+
+  /** One complete pass: claims what each lane has room for, sends it, and returns once every outcome is recorded. */
+  async drainOnce(): Promise<DrainStats> {
+    const started: Promise<Outcome>[] = [];
+    for (const l of this.lanes) started.push(...(await this.fill(l)));
+    const stats: DrainStats = { sent: 0, retried: 0, failed: 0 };
+    for (const o of await Promise.all(started)) {
+      if (o === 'sent') stats.sent++;
+      else if (o === 'retried') stats.retried++;
+      else if (o === 'failed' || o === 'expired') stats.failed++;
+    }
+    return stats;
+  }
+
+  /** Lets the sends in flight finish (each is bounded by its deadline). */
+  async stop(): Promise<void> {
+    this.continuous = false;
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async fill(lane: Lane): Promise<Promise<Outcome>[]> {
+    const room = this.opts.maxInFlight - lane.inFlight;
+    if (lane.claiming || room <= 0) return [];
+    lane.claiming = true;
+    try {
+      const claims = await this.core.store.tx((tx) => tx.claimOutbox(this.core.clock.now(), room, this.opts.leaseMs, lane.filter));
+      return claims.map((c) => this.send(lane, c));
+    } finally {
+      lane.claiming = false;
+    }
+  }
+
+  private send(lane: Lane, claim: OutboxClaim): Promise<Outcome> {
+    const lease = this.leases.hold(claim.token, claim.leaseUntil);
+    lane.inFlight++;
+    this.observer.inFlight?.(lane.name, lane.inFlight);
+    const p = deliverClaim({ core: this.core, deliverers: this.deliverers, observer: this.observer }, claim, lease).finally(() => {
+      this.leases.release(lease);
+      this.running.delete(p);
+      lane.inFlight--;
+      this.observer.inFlight?.(lane.name, lane.inFlight);
+      if (this.continuous)
+        this.fill(lane).catch((err) => this.core.log.warn({ lane: lane.name, err: describeError(err) }, 'outbox claim failed; the next poll retries'));
+    });
+    this.running.add(p);
+    return p;
+  }
 }
 
-async function failed(core: Core, claim: OutboxClaim, err: unknown, stats: DrainStats): Promise<void> {
-  const now = core.clock.now();
-  const retryable = err instanceof DeliveryError ? err.retryable : true;
-  const reason = describeError(err);
-  const attempts = claim.attempts + 1;
-  const wait = Math.max(
-    backoffMs(attempts, core.delivery.retryBaseMs, core.delivery.retryMaxMs),
-    err instanceof DeliveryError && err.retryAfterMs ? err.retryAfterMs : 0,
-  );
-  const next = new Date(now.getTime() + wait);
-  if (retryable && next.getTime() < claim.deadlineAt.getTime()) {
-    stats.retried++;
-    core.log.warn({ outboxId: claim.id, channel: claim.channel, attempts, retryInMs: wait, err: reason }, 'delivery failed; will retry');
-    await core.store.tx((tx) => tx.finishOutbox(claim.id, claim.leaseUntil, { status: 'pending', attempts, nextAttemptAt: next, lastError: reason }));
-    return;
-  }
-  stats.failed++;
-  const status = retryable ? 'expired' : 'failed';
-  core.log.error({ outboxId: claim.id, channel: claim.channel, attempts, status, err: reason }, 'delivery given up');
-  await core.store.tx(async (tx) => {
-    if (!(await tx.finishOutbox(claim.id, claim.leaseUntil, { status, attempts, lastError: reason }))) return;
-    if (!claim.caseId) return;
-    const cs = new ChangeSet();
-    const why = retryable ? `still failing at its deadline after ${attempts} attempts: ${reason}` : reason;
-    addTimeline(cs, claim.caseId, now, 'delivery_failed', 'system', why, { outboxId: claim.id, target: claim.target, channel: claim.channel, messageId: claim.messageId });
-    // A failed console notice can't be reported through the console; the timeline and the error log keep it.
-    if (claim.target === 'client') {
-      const agg = await tx.loadCase({ id: claim.caseId }, { lock: false });
-      notifyConsole(cs, {
-        type: 'delivery_failed', caseId: claim.caseId, caseNumber: agg?.case.number ?? null, messageId: claim.messageId, toLead: false,
-        managerIds: agg?.case.managerId ? [agg.case.managerId] : [],
-        text: `Delivery to the client on ${claim.channel} failed for case #${agg?.case.number ?? '?'}: ${why}`,
-      }, now, core.delivery);
-    }
-    await tx.apply(cs);
-  });
+/** One complete pass with a drainer of its own (tests and tools; the service uses its job runner's). */
+export async function drainOutbox(
+  core: Core, deliverers: Deliverers, opts: { limit: number; leaseMs: number; renewMs?: number }, observer?: JobObserver,
+): Promise<DrainStats> {
+  return new OutboxDrainer(core, deliverers, { maxInFlight: opts.limit, leaseMs: opts.leaseMs, renewMs: opts.renewMs ?? opts.leaseMs / 3 }, observer).drainOnce();
 }

@@ -11,11 +11,16 @@ export interface DeliveryPolicy {
   consoleDeadlineMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** How long one call to a client's platform may take before it is abandoned and retried later. */
+  sendTimeoutMs: number;
+  /** How long one attempt at a console notice (several calls) may take; steps it completed are not repeated. */
+  consoleTimeoutMs: number;
 }
 // A case's console notices share one ordered lane, so a stuck one holds back the next alerts: give up on the
 // console sooner (and record it on the timeline) than on a client, whose messages must not be dropped lightly.
 export const DEFAULT_DELIVERY: DeliveryPolicy = {
   clientDeadlineMs: 24 * 3600_000, consoleDeadlineMs: 2 * 3600_000, retryBaseMs: 2_000, retryMaxMs: 10 * 60_000,
+  sendTimeoutMs: 10_000, consoleTimeoutMs: 20_000,
 };
 
 export function addTimeline(
@@ -73,8 +78,8 @@ export function notifyConsole(cs: ChangeSet, notice: ConsoleNotice, now: Date, d
     messageId: notice.messageId ?? null,
     target: 'console',
     channel: 'console',
-    // One ordering lane per case keeps a case's notices in order without serialising the whole console.
-    conversationKey: `console:${notice.caseId ?? 'global'}`,
+    // Order matters within a case's thread only: a notice about no case (a new client) waits for nothing.
+    conversationKey: `console:${notice.caseId ?? randomUUID()}`,
     address: null,
     payload: notice,
     nextAttemptAt: now,

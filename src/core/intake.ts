@@ -19,6 +19,7 @@ export type IngestOutcome =
   | { status: 'echo' }
   | { status: 'ignored'; reason: string }
   | { status: 'command'; command: string }
+  | { status: 'changed'; change: 'edit' | 'delete'; messageId: string; caseNumber: number | null }
   | { status: 'stored'; caseId: string; caseNumber: number; messageId: string; opened: boolean; reopened: boolean };
 
 const DAY = 24 * 3600_000;
@@ -31,6 +32,12 @@ const DAY = 24 * 3600_000;
  * locking transaction instead.
  */
 export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOutcome> {
+  if (env.change) return ingestChange(core, env);
+  // `/start <code>` ties the sender's chat to a client before anything else reads which client it belongs to.
+  const command = parseClientCommand(env.text);
+  const linkKey = env.linkKeys?.[0];
+  if (command?.name === 'start' && command.arg && linkKey)
+    await core.store.tx((tx) => tx.redeemLinkCode(command.arg, env.channel, linkKey, core.clock.now()));
   const optimistic = await core.store.session(async (session) => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = core.clock.now();
@@ -41,8 +48,8 @@ export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOu
       const cs = new ChangeSet();
       // When the delivery id is the message's own platform id (the in-app API's `id`), the unique platform-id row
       // written with the message is the dedupe record; a second row would only repeat it.
-      if (!env.platformMessageIds.some((p) => p.externalId === env.deliveryId))
-        cs.insert('inboundDeliveries', { channel: env.channel, deliveryId: env.deliveryId, receivedAt: now });
+      if (!env.platformMessageIds.some((p) => p.externalId === env.deliveryId && p.scope === env.deliveryScope))
+        cs.insert('inboundDeliveries', { channel: env.channel, scope: env.deliveryScope, deliveryId: env.deliveryId, receivedAt: now });
       // decide() declines (null) what needs a transaction: client commands.
       const outcome = await decide(cs, core, ctx, env, now, null);
       // Only the case row is guarded: a change set that would update another row (recompute a clock) takes the lock.
@@ -97,6 +104,33 @@ async function decide(
   return openCase(cs, core, ctx, client, contact, env, now, number);
 }
 
+/** An edit or deletion of a message we stored: recorded on the case and shown to the manager, never a new message. */
+async function ingestChange(core: Core, env: InboundEnvelope): Promise<IngestOutcome> {
+  const change = env.change!;
+  return core.store.tx(async (tx) => {
+    const now = core.clock.now();
+    if (!(await tx.recordDelivery({ channel: env.channel, scope: env.deliveryScope, id: env.deliveryId }, now))) return { status: 'duplicate' } as const;
+    const found = await tx.messageByPlatformId(env.channel, change.target.scope, change.target.externalId);
+    if (!found || found.message.direction !== 'inbound') return { status: 'ignored', reason: `${change.kind} of a message we don't have` } as const;
+    const { message } = found;
+    const cs = new ChangeSet();
+    if (change.kind === 'edit') cs.update('messages', message.id, { text: env.text, attachments: env.attachments.length ? env.attachments : message.attachments });
+    if (message.caseId) {
+      addTimeline(cs, message.caseId, now, change.kind === 'edit' ? 'message_edited' : 'message_deleted', `contact:${message.contactId}`, '', {
+        messageId: message.id, ...(change.kind === 'edit' ? { previousText: message.text } : {}),
+      });
+      const agg = await tx.loadCase({ id: message.caseId }, { lock: false });
+      notifyConsole(cs, {
+        type: change.kind === 'edit' ? 'message_edited' : 'message_deleted', caseId: message.caseId, caseNumber: found.caseNumber, messageId: message.id,
+        toLead: false, managerIds: agg?.case.managerId ? [agg.case.managerId] : [],
+        text: `The client ${change.kind === 'edit' ? 'edited' : 'deleted'} a message on case #${found.caseNumber}.`,
+      }, now, core.delivery, { timeline: false });
+    }
+    await tx.apply(cs);
+    return { status: 'changed', change: change.kind, messageId: message.id, caseNumber: found.caseNumber } as const;
+  });
+}
+
 function resolveParty(cs: ChangeSet, core: Core, ctx: IntakeContext, env: InboundEnvelope, now: Date): { client: ClientRow; contact: ContactRow } {
   let client = ctx.client;
   if (!client) {
@@ -118,6 +152,8 @@ function resolveParty(cs: ChangeSet, core: Core, ctx: IntakeContext, env: Inboun
       managerIds: fallback ? [fallback.id] : [],
       text: `New client "${client.name}" wrote from ${env.channel}; added as standard tier${fallback ? `, assigned to ${fallback.name}` : ', unassigned'}.`,
     }, now, core.delivery);
+    // Found again by its chat / tenant / domain; a second first message racing this one fails on the key and re-reads.
+    if (env.linkKeys?.length) cs.insert('clientLinks', { channel: env.channel, key: env.linkKeys[0], clientId: client.id });
   }
   let contact = ctx.contact;
   if (!contact) {
@@ -152,7 +188,7 @@ function openCase(
 
   // Automated senders never get here (decide() ignores them unless a case is open), so every new case gets a clock.
   const clock = startResponseClock(cs, { caseId: kase.id, urgency: t.urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case opened by a client message' });
-  acknowledge(cs, core, ctx, kase, r, clock.dueAt, contact, now, false);
+  acknowledge(cs, core, ctx, kase, r, clock.dueAt, contact, now, false, env.platformMessageIds[0]);
   notifyConsole(cs, {
     type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: !r.manager,
     managerIds: r.manager ? [r.manager.id] : [],
@@ -179,7 +215,7 @@ function reopenCase(
   addTimeline(cs, kase.id, now, 'reopened', `contact:${contact.id}`, `client wrote within ${ctx.policy.reopenDays} days of resolution`, { messageId: msg.id });
   if (clientChoice) addTimeline(cs, kase.id, now, 'urgency_set', `contact:${contact.id}`, 'chosen by the client', { urgency, from: before, source: 'client' });
   const clock = startResponseClock(cs, { caseId: kase.id, urgency, policy: ctx.policy, calendar: ctx.calendar, now, reason: 'case reopened by a client message' });
-  acknowledge(cs, core, ctx, kase, r, clock.dueAt, contact, now, true);
+  acknowledge(cs, core, ctx, kase, r, clock.dueAt, contact, now, true, env.platformMessageIds[0]);
   notifyConsole(cs, {
     type: 'case_opened', caseId: kase.id, caseNumber: kase.number, messageId: msg.id, toLead: false,
     managerIds: r.manager ? [r.manager.id] : [], text: `Case #${kase.number} reopened by ${contact.name} (${client.name}).`,
@@ -229,6 +265,7 @@ function appendToCase(
 
 function acknowledge(
   cs: ChangeSet, core: Core, ctx: IntakeContext, kase: CaseRow, r: RouteDecision, dueAt: Date | null, contact: ContactRow, now: Date, reopened: boolean,
+  replyTo?: { scope: string; externalId: string },
 ) {
   const cal = calendarFor(ctx.calendar);
   const nextAvailable = cal.isWorking(now) ? null : cal.nextWorkingMoment(now);
@@ -240,7 +277,7 @@ function acknowledge(
   const choices = kase.urgencySource === 'client' || kase.urgencySource === 'manager'
     ? undefined
     : URGENCIES.filter((u) => u !== kase.urgency).map((u) => ({ label: `Set urgency: ${u}`, value: `/urgency ${u}` }));
-  sendToClient(cs, { caseId: kase.id, channel: kase.channel, conversationKey: kase.conversationKey, address: kase.address }, { kind: 'ack', text, caseNumber: kase.number, choices }, now, core.delivery);
+  sendToClient(cs, { caseId: kase.id, channel: kase.channel, conversationKey: kase.conversationKey, address: kase.address }, { kind: 'ack', text, caseNumber: kase.number, choices, replyTo }, now, core.delivery);
 }
 
 function subjectOf(text: string): string {

@@ -6,6 +6,7 @@ import { formatForClient } from './compose';
 import type { Core } from './context';
 import { addTimeline, destinationOf, sendToClient } from './effects';
 import { startDeadlineClock, stopClock } from './sla/clocks';
+import { MAX_AHEAD_DAYS, tooFarAhead } from './when';
 
 export const FEATURE_STATUSES = ['new', 'planned', 'in_progress', 'done', 'declined'] as const;
 export type FeatureStatus = (typeof FEATURE_STATUSES)[number];
@@ -28,6 +29,9 @@ export function setFeatureStatus(core: Core, featureId: string, status: FeatureS
       text: `Your feature request (case #${agg.case.number}) is now: ${label}.${noteText ? `\n${noteText}` : ''}`,
     }, now, core.delivery);
     addTimeline(cs, agg.case.id, now, 'feature_status', 'admin', noteText, { from: fr.status, to: status });
+    // Telling the client what will happen to their request is a response (SPEC §3): the 5-hour clock stops.
+    if ((status === 'planned' || status === 'in_progress') && agg.responseClock)
+      stopClock(cs, agg.responseClock, now, `feature request ${label}: the client was told`);
     if (status === 'done' || status === 'declined') {
       if (agg.responseClock) stopClock(cs, agg.responseClock, now, `feature request ${label}`);
       await cancelRunningClocks(tx, cs, agg.case.id, now, `feature request ${label}`);
@@ -51,6 +55,8 @@ export function createFunnelActivation(core: Core, clientId: string, title: stri
     if (!milestones.length) throw new CommandError('invalid', 'at least one milestone is needed');
     const now = core.clock.now();
     if (milestones.some((m) => m.dueAt.getTime() <= now.getTime())) throw new CommandError('invalid', 'milestone dates must be in the future');
+    if (milestones.some((m) => tooFarAhead(m.dueAt, now, 'milestone')))
+      throw new CommandError('invalid', `milestone dates must be within ${MAX_AHEAD_DAYS.milestone} days`);
     const latest = await tx.latestCaseOfClient(clientId);
     if (!latest) throw new CommandError('conflict', 'the client has not written from any channel yet, so there is no channel to reach them');
     const { calendar } = await tx.clientSettings(client);

@@ -32,6 +32,13 @@ export interface ContactRow {
   timeZone: string | null;
 }
 
+/** A channel account (a chat, a tenant, a mail domain) tied to a client. */
+export interface ClientLinkRow {
+  channel: string;
+  key: string;
+  clientId: string;
+}
+
 export interface IdentityRow {
   id: string;
   contactId: string;
@@ -68,6 +75,7 @@ export interface CaseRow {
 
 export interface InboundDeliveryRow {
   channel: string;
+  scope: string;
   deliveryId: string;
   receivedAt: Date;
 }

@@ -5,17 +5,21 @@ import { DateTime } from 'luxon';
 
 const DURATION = /^\s*(?:(\d+)\s*d(?:ays?)?)?\s*(?:(\d+)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?|s)?)?)?\s*$/i;
 
+/** Further ahead than anyone means by "in N days"; past it a duration is not read (and can't overflow a date). */
+export const MAX_DURATION_MS = 10 * 366 * 24 * 3600_000;
+
 export function parseDuration(text: string): number | null {
+  if (text.length > 40) return null;
   const m = DURATION.exec(text);
   if (!m || !(m[1] || m[2] || m[3])) return null;
   const ms = ((+(m[1] ?? 0) * 24 + +(m[2] ?? 0)) * 60 + +(m[3] ?? 0)) * 60_000;
-  return ms > 0 ? ms : null;
+  return ms > 0 && ms <= MAX_DURATION_MS ? ms : null;
 }
 
 /** Returns the instant, or null when the text is not a time we can read. Dates without a time are not accepted. */
 export function parseWhen(text: string, now: Date, zone: string): Date | null {
   const trimmed = text.trim();
-  if (!trimmed) return null;
+  if (!trimmed || trimmed.length > 100) return null;
   const ms = parseDuration(trimmed.replace(/^in\s+/i, ''));
   if (ms !== null) return new Date(now.getTime() + ms);
   // Only ISO forms that carry a date: luxon reads a bare time ("15:00") as today by the system clock, not `now`.
@@ -33,4 +37,11 @@ export function parseWhen(text: string, now: Date, zone: string): Date | null {
     { zone },
   );
   return wall.isValid ? wall.toJSDate() : null;
+}
+
+/** How far ahead a manager may promise (an ETA) or plan (a milestone, a call): beyond is a typo, not a plan. */
+export const MAX_AHEAD_DAYS = { eta: 366, milestone: 2 * 366, call: 366 } as const;
+
+export function tooFarAhead(at: Date, now: Date, kind: keyof typeof MAX_AHEAD_DAYS): boolean {
+  return !(at.getTime() - now.getTime() <= MAX_AHEAD_DAYS[kind] * 24 * 3600_000);
 }

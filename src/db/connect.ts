@@ -38,13 +38,27 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   };
 }
 
+/**
+ * The embedded database's files hold every client conversation, and PGlite creates them readable by everyone
+ * (0666): the directory itself is what keeps other local users out, so it is made private, and an existing one
+ * that isn't is tightened (with a warning, since someone may have relied on reading it).
+ */
+export function securePrivateDir(dir: string, warn: (msg: string) => void = () => undefined): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = fs.statSync(dir).mode & 0o777;
+  if (mode & 0o077) {
+    fs.chmodSync(dir, 0o700);
+    warn(`${dir} was readable by other users (mode ${mode.toString(8)}); it now is not (700)`);
+  }
+}
+
 /** `dataDir` null = in memory (tests that need no persistence). */
-export async function openPglite(dataDir: string | null): Promise<Database> {
+export async function openPglite(dataDir: string | null, opts: { warn?: (msg: string) => void } = {}): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   let lock: DirLock | null = null;
   if (dataDir) {
-    fs.mkdirSync(dataDir, { recursive: true });
+    securePrivateDir(dataDir, opts.warn);
     // PGlite has no lock of its own and two processes on one dir silently lose writes.
     lock = await lockDataDir(dataDir);
   }

@@ -4,30 +4,37 @@
 // bound by round trips: this read and one guarded write are all a plain message costs.
 import type { InboundEnvelope } from '../core/ports';
 
-// The in-app channel names its account as a client's inappAccountId; elsewhere a colleague's identity from the same
-// workspace / tenant points at the client.
-const BY_ACCOUNT = {
-  inapp: `SELECT * FROM clients WHERE inapp_account_id = $4`,
-  other: `SELECT cl.* FROM identities i JOIN contacts c ON c.id = i.contact_id JOIN clients cl ON cl.id = c.client_id
-          WHERE i.channel = $1 AND i.account = $4 AND $4 <> ''`,
+// Which client: the in-app channel names its account as a client's inappAccountId (after the sender's own identity).
+// Elsewhere a link of the chat / tenant / domain (client_links, most specific key first) decides — a chat linked to a
+// client by a code wins over where its members were onboarded before — then the sender's identity, then a colleague's
+// identity on the same account.
+const CLIENT = {
+  inapp: `(SELECT * FROM clients WHERE id = (SELECT client_id FROM ident))
+  UNION ALL
+  (SELECT * FROM clients WHERE inapp_account_id = $4 AND NOT EXISTS (SELECT 1 FROM ident) LIMIT 1)`,
+  other: `(SELECT c.* FROM json_array_elements_text($9::json) WITH ORDINALITY k(key, n)
+     JOIN client_links l ON l.channel = $1 AND l.key = k.key JOIN clients c ON c.id = l.client_id ORDER BY k.n LIMIT 1)
+  UNION ALL
+  (SELECT * FROM clients WHERE id = (SELECT client_id FROM ident))
+  UNION ALL
+  (SELECT cl.* FROM identities i JOIN contacts c ON c.id = i.contact_id JOIN clients cl ON cl.id = c.client_id
+   WHERE i.channel = $1 AND i.account = $4 AND $4 <> '' LIMIT 1)`,
 };
 
 // Two forms: inside a transaction the delivery is recorded and the case row-locked as it is read; the optimistic
 // form only reads (the write that follows records the delivery and checks the case's version).
-const RECORD = `INSERT INTO inbound_deliveries (channel, delivery_id, received_at) VALUES ($1, $2, $3::timestamptz)
+const RECORD = `INSERT INTO inbound_deliveries (channel, scope, delivery_id, received_at) VALUES ($1, $8, $2, $3::timestamptz)
   ON CONFLICT DO NOTHING RETURNING 1`;
-const CHECK = `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM inbound_deliveries WHERE channel = $1 AND delivery_id = $2) AND $3::timestamptz IS NOT NULL`;
+const CHECK = `SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM inbound_deliveries WHERE channel = $1 AND scope = $8 AND delivery_id = $2) AND $3::timestamptz IS NOT NULL`;
 
-const text = (byAccount: string, record: boolean) => `
+const text = (client: string, record: boolean) => `
 WITH d AS (${record ? RECORD : CHECK}),
 ident AS (
   SELECT c.* FROM identities i JOIN contacts c ON c.id = i.contact_id
   WHERE i.channel = $1 AND i.account = $4 AND i.external_id = $5 LIMIT 1
 ),
 cl AS (
-  (SELECT * FROM clients WHERE id = (SELECT client_id FROM ident))
-  UNION ALL
-  (${byAccount} AND NOT EXISTS (SELECT 1 FROM ident) LIMIT 1)
+  ${client}
   LIMIT 1
 ),
 kase AS (
@@ -58,15 +65,19 @@ SELECT json_build_object(
 ) AS ctx`;
 
 const TEXTS = {
-  record: { inapp: text(BY_ACCOUNT.inapp, true), other: text(BY_ACCOUNT.other, true) },
-  read: { inapp: text(BY_ACCOUNT.inapp, false), other: text(BY_ACCOUNT.other, false) },
+  record: { inapp: text(CLIENT.inapp, true), other: text(CLIENT.other, true) },
+  read: { inapp: text(CLIENT.inapp, false), other: text(CLIENT.other, false) },
 };
 
 export function intakeQuery(env: InboundEnvelope, now: Date, mode: 'record' | 'read'): { text: string; params: string[] } {
-  return {
-    text: TEXTS[mode][env.channel === 'inapp' ? 'inapp' : 'other'],
-    params: [env.channel, env.deliveryId, now.toISOString(), env.account, env.sender.externalId, env.conversationKey, JSON.stringify(env.platformMessageIds)],
-  };
+  const inapp = env.channel === 'inapp';
+  const params = [
+    env.channel, env.deliveryId, now.toISOString(), env.account, env.sender.externalId, env.conversationKey, JSON.stringify(env.platformMessageIds),
+    env.deliveryScope,
+  ];
+  // The in-app text has no link keys to look up (a parameter a statement doesn't use has no type PostgreSQL can infer).
+  if (!inapp) params.push(JSON.stringify(env.linkKeys ?? []));
+  return { text: TEXTS[mode][inapp ? 'inapp' : 'other'], params };
 }
 
 const camel = new Map<string, { key: string; date: boolean }>();

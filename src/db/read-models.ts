@@ -1,37 +1,9 @@
 // Read-side queries for the HTTP API. Writes go through core and the Store; these only shape data for display.
-import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { slaState } from '../core/sla/clocks';
 import { DEFAULT_CALENDAR } from '../core/sla/calendar';
-import { conversationKey } from '../../adapters/inapp/address';
 import type { Db } from './connect';
 import * as s from './schema';
-
-const READBACK_LAG_MS = 2000;
-
-export async function accountMessages(db: Db, accountId: string, after: number, limit: number, now: Date) {
-  const rows = await db
-    .select({
-      seq: s.messages.seq, id: s.messages.id, direction: s.messages.direction, kind: s.messages.kind, text: s.messages.text,
-      attachments: s.messages.attachments, createdAt: s.messages.createdAt, caseNumber: s.cases.number, author: s.managers.name, userId: s.identities.externalId,
-    })
-    .from(s.messages)
-    .leftJoin(s.cases, eq(s.cases.id, s.messages.caseId))
-    .leftJoin(s.managers, eq(s.managers.id, s.messages.managerId))
-    .leftJoin(s.identities, and(eq(s.identities.contactId, s.messages.contactId), eq(s.identities.channel, 'inapp')))
-    .where(and(
-      eq(s.messages.conversationKey, conversationKey(accountId)), gt(s.messages.seq, after), inArray(s.messages.direction, ['inbound', 'outbound']),
-      // seq is taken at insert but transactions commit in any order: a row newer than a few seconds may still have
-      // an uncommitted lower seq behind it, and a poller that moved past it would never see that one.
-      sql`${s.messages.createdAt} < ${new Date(now.getTime() - READBACK_LAG_MS)}`,
-    ))
-    .orderBy(asc(s.messages.seq))
-    .limit(limit);
-  return rows.map((r) => ({
-    seq: r.seq, id: r.id, direction: r.direction, kind: r.kind, text: r.text, attachments: r.attachments,
-    caseNumber: r.caseNumber, author: r.direction === 'outbound' ? { name: r.author ?? 'Support' } : { userId: r.userId },
-    createdAt: r.createdAt.toISOString(),
-  }));
-}
 
 type CaseSelect = typeof s.cases.$inferSelect;
 

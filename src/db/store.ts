@@ -1,17 +1,18 @@
 // The Store port on drizzle. Each core operation runs in one transaction; writes arrive as a ChangeSet and are
 // applied as one statement (data-modifying CTEs) to keep round trips — the dominant cost of ingest — low.
-import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { ChangeSet } from '../core/changes';
 import type { OutboxClaim } from '../core/delivery';
 import type { CalendarSpec, PolicySpec } from '../core/model';
-import { ConflictError, type InboundEnvelope, type IntakeContext, type OutboxFinish, type Store, type StoreSession, type StoreTx } from '../core/ports';
+import { ConflictError, type InboundEnvelope, type IntakeContext, type OutboxFinish, type OutboxLane, type Store, type StoreSession, type StoreTx } from '../core/ports';
 import { describeError } from '../core/errors';
-import type { CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, EtaRow, ManagerRow } from '../core/records';
+import type { CaseAggregate, CaseRow, ClientRow, ClockRow, ContactRow, EtaRow, ManagerRow, MessageRow } from '../core/records';
 import { DEFAULT_CALENDAR } from '../core/sla/calendar';
 import { effectivePolicy } from '../core/sla/policy';
 import { DEFAULT_TRIAGE, type TriageRules } from '../core/triage';
 import { fromJsonRow, intakeQuery } from './intake-query';
 import type { Db } from './connect';
+import * as links from './links';
 import * as s from './schema';
 import { changeSetSql, heldConnection, rawQuery, type DriverKind, type RawQuery } from './raw';
 
@@ -134,9 +135,33 @@ export class DrizzleTx implements StoreTx {
     if (st) await this.raw(st.text, st.params, st.name);
   }
 
-  async recordDelivery(channel: string, deliveryId: string, now: Date): Promise<boolean> {
-    const rows = await this.db.insert(s.inboundDeliveries).values({ channel, deliveryId, receivedAt: now }).onConflictDoNothing().returning({ id: s.inboundDeliveries.deliveryId });
+  async recordDelivery(d: { channel: string; scope: string; id: string }, now: Date): Promise<boolean> {
+    const rows = await this.db
+      .insert(s.inboundDeliveries)
+      .values({ channel: d.channel, scope: d.scope, deliveryId: d.id, receivedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: s.inboundDeliveries.deliveryId });
     return rows.length > 0;
+  }
+
+  redeemLinkCode(code: string, channel: string, key: string, now: Date) {
+    return links.redeemLinkCode(this.db, code, channel, key, now);
+  }
+
+  linkCode(code: string) {
+    return links.linkCode(this.db, code);
+  }
+
+  lastClientMessageRef(caseId: string) {
+    return links.lastClientMessageRef(this.db, caseId);
+  }
+
+  async messageByPlatformId(channel: string, scope: string, externalId: string) {
+    return (await links.messageByPlatformId(this.db, channel, scope, externalId)) as { message: MessageRow; caseNumber: number | null } | null;
+  }
+
+  moveConversation(channel: string, from: { conversationKey: string; linkKey?: string }, to: { conversationKey: string; linkKey?: string; address: unknown }) {
+    return links.moveConversation(this.db, channel, from, to);
   }
 
   async nextCaseNumber(): Promise<number> {
@@ -205,8 +230,12 @@ export class DrizzleTx implements StoreTx {
     return this.db.select().from(s.cases).where(and(eq(s.cases.managerId, managerId), ne(s.cases.status, 'resolved'), isNull(s.cases.coveringForManagerId))) as Promise<CaseRow[]>;
   }
 
-  casesCoveredFor(managerId: string): Promise<CaseRow[]> {
-    return this.db.select().from(s.cases).where(and(eq(s.cases.coveringForManagerId, managerId), ne(s.cases.status, 'resolved'))) as Promise<CaseRow[]>;
+  casesCoveredFor(managerId: string, lock: 'wait' | 'skip'): Promise<CaseRow[]> {
+    return this.db
+      .select()
+      .from(s.cases)
+      .where(and(eq(s.cases.coveringForManagerId, managerId), ne(s.cases.status, 'resolved')))
+      .for('update', lock === 'skip' ? { skipLocked: true } : {}) as Promise<CaseRow[]>;
   }
 
   async runningClocks(caseId: string): Promise<ClockRow[]> {
@@ -270,42 +299,79 @@ export class DrizzleTx implements StoreTx {
     return (clock as ClockRow) ?? null;
   }
 
-  async claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxClaim[]> {
+  async clockFailures(caseId: string, clockId: string): Promise<{ since: Date; lastReason: string } | null> {
+    const e = s.clockEvents;
+    // Only failures after the clock's last other event: a clock that recovered and fails again starts afresh.
+    const [row] = await this.db
+      .select({ since: sql<Date | string | null>`min(${e.at})`, lastReason: sql<string | null>`(array_agg(${e.reason} ORDER BY ${e.id} DESC))[1]` })
+      .from(e)
+      .where(sql`${e.caseId} = ${caseId} AND ${e.clockId} = ${clockId} AND ${e.type} = 'failed' AND ${e.id} > coalesce((
+        SELECT max(x.id) FROM clock_events x WHERE x.case_id = ${caseId} AND x.clock_id = ${clockId} AND x.type <> 'failed'), 0)`);
+    return row?.since ? { since: new Date(row.since), lastReason: row.lastReason ?? '' } : null;
+  }
+
+  async claimOutbox(now: Date, limit: number, leaseMs: number, lane?: OutboxLane): Promise<OutboxClaim[]> {
     const o = s.outbox;
     // Claimable: pending and due, or a lease that ran out (its sender crashed). Only the oldest unsent row of a
     // conversation, so messages reach a client in order.
     const candidates = this.db
       .select({ id: o.id })
       .from(o)
-      .where(sql`((${o.status} = 'pending' AND ${o.nextAttemptAt} <= ${now}) OR (${o.status} = 'sending' AND ${o.leaseUntil} <= ${now}))
-        AND NOT EXISTS (SELECT 1 FROM outbox o2 WHERE o2.conversation_key = ${o.conversationKey} AND o2.id < ${o.id} AND o2.status IN ('pending', 'sending'))`)
+      .where(and(
+        sql`((${o.status} = 'pending' AND ${o.nextAttemptAt} <= ${now}) OR (${o.status} = 'sending' AND ${o.leaseUntil} <= ${now}))
+          AND NOT EXISTS (SELECT 1 FROM outbox o2 WHERE o2.conversation_key = ${o.conversationKey} AND o2.id < ${o.id} AND o2.status IN ('pending', 'sending'))`,
+        !lane ? undefined : 'channels' in lane ? inArray(o.channel, lane.channels) : lane.except.length ? notInArray(o.channel, lane.except) : undefined,
+      ))
       .orderBy(asc(o.nextAttemptAt))
       .limit(limit)
       .for('update', { skipLocked: true });
     const rows = await this.db
       .update(o)
-      .set({ status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs) })
+      .set({ status: 'sending', leaseUntil: new Date(now.getTime() + leaseMs), leaseToken: sql`gen_random_uuid()` })
       .where(inArray(o.id, candidates))
       .returning();
     return rows.map((r) => ({
       id: r.id, caseId: r.caseId, messageId: r.messageId, target: r.target as OutboxClaim['target'], channel: r.channel,
       conversationKey: r.conversationKey, address: r.address, payload: r.payload, attempts: r.attempts, deadlineAt: r.deadlineAt,
-      leaseUntil: r.leaseUntil!,
+      leaseUntil: r.leaseUntil!, token: r.leaseToken!, stepsDone: r.stepsDone, externalIds: r.externalIds, lastError: r.lastError,
     }));
   }
 
-  async finishOutbox(id: number, leaseUntil: Date, patch: OutboxFinish): Promise<boolean> {
-    // Only while our lease is the row's lease: a sender slower than its lease lost the row to another instance.
+  async renewOutbox(tokens: string[], leaseUntil: Date): Promise<string[]> {
+    if (!tokens.length) return [];
     const rows = await this.db
       .update(s.outbox)
-      .set({ ...patch, leaseUntil: null })
-      .where(and(eq(s.outbox.id, id), eq(s.outbox.status, 'sending'), eq(s.outbox.leaseUntil, leaseUntil)))
+      .set({ leaseUntil })
+      .where(and(eq(s.outbox.status, 'sending'), inArray(s.outbox.leaseToken, tokens)))
+      .returning({ token: s.outbox.leaseToken });
+    return rows.map((r) => r.token!);
+  }
+
+  async recordOutboxStep(id: number, token: string, step: string, externalIds: string[]): Promise<boolean> {
+    const o = s.outbox;
+    const rows = await this.db
+      .update(o)
+      .set({
+        stepsDone: sql`${o.stepsDone} || ${JSON.stringify([step])}::jsonb`,
+        externalIds: sql`${o.externalIds} || ${JSON.stringify(externalIds)}::jsonb`,
+      })
+      .where(and(eq(o.id, id), eq(o.status, 'sending'), eq(o.leaseToken, token)))
+      .returning({ id: o.id });
+    return rows.length > 0;
+  }
+
+  async finishOutbox(id: number, token: string, patch: OutboxFinish): Promise<boolean> {
+    // Only while the row is still ours: a sender whose lease ran out (it stalled) may have lost it to another instance.
+    const rows = await this.db
+      .update(s.outbox)
+      .set({ ...patch, leaseUntil: null, leaseToken: null })
+      .where(and(eq(s.outbox.id, id), eq(s.outbox.status, 'sending'), eq(s.outbox.leaseToken, token)))
       .returning({ id: s.outbox.id });
     return rows.length > 0;
   }
 }
 
-const CONTEXT_TABLES = new Set(['slaClocks', 'cases', 'contacts', 'identities', 'clients', 'etas']);
+const CONTEXT_TABLES = new Set(['slaClocks', 'cases', 'contacts', 'identities', 'clients', 'clientLinks', 'etas']);
 
 /** The intake query's JSON → the context core decides on (fresh objects every time: core may mutate them). */
 function contextFromJson(j: IntakeJson): IntakeContext {

@@ -9,6 +9,7 @@ export const TABLES = {
   clients: s.clients,
   contacts: s.contacts,
   identities: s.identities,
+  clientLinks: s.clientLinks,
   cases: s.cases,
   messages: s.messages,
   messagePlatformIds: s.messagePlatformIds,
@@ -24,7 +25,7 @@ export const TABLES = {
 
 type Check<T extends TableName> = TableRows[T] extends (typeof TABLES)[T]['$inferInsert'] ? true : never;
 export const rowShapesMatch: { [T in TableName]: Check<T> } = {
-  inboundDeliveries: true, managers: true, clients: true, contacts: true, identities: true, cases: true, messages: true, messagePlatformIds: true,
+  inboundDeliveries: true, managers: true, clients: true, contacts: true, identities: true, clientLinks: true, cases: true, messages: true, messagePlatformIds: true,
   timeline: true, slaClocks: true, clockEvents: true, etas: true, milestones: true, featureRequests: true,
   callRequests: true, outbox: true,
 };

@@ -5,6 +5,7 @@ import type { Database } from '../db/connect';
 import { adminRoutes } from './admin';
 import { errorHandler } from './errors';
 import { healthRoutes } from './health';
+import { inputGuards } from './input';
 import { inappRoutes } from './inapp';
 import { slackRoutes } from './slack';
 import type { FastifyReceiver } from '../console/slack/receiver';
@@ -14,10 +15,23 @@ export interface AppDeps {
   core: Core;
   database: Database;
   metrics: Metrics;
-  adminToken: string;
+  /** Hex SHA-256 of the admin bearer token (instances sharing a database may only know the hash). */
+  adminTokenSha256: string;
   bodyLimit: number;
   inapp?: { secret: string };
   slack?: { receiver: FastifyReceiver; signingSecret: string };
+}
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, for the tests that walk them all (auth on every admin route, the fuzz run). */
+    routeList: RouteInfo[];
+  }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -27,7 +41,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     trustProxy: true,
   });
+  const routes: RouteInfo[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
   app.setErrorHandler(errorHandler(deps.core.log));
+  inputGuards(app);
   await app.register(healthRoutes, deps);
   if (deps.inapp) await app.register(inappRoutes, { ...deps, inapp: deps.inapp });
   if (deps.slack) await app.register(slackRoutes, { ...deps, slack: deps.slack });

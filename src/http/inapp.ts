@@ -1,20 +1,21 @@
 // The vendor's in-app chat (SPEC §7). Verified before anything is parsed or stored; the raw-body parser lives
 // inside this plugin only, so other routes keep fastify's JSON parser.
 import type { FastifyInstance } from 'fastify';
-import { InvalidPayload, normalize, SignatureError, verify } from '../../adapters/inapp';
+import { conversationKey, InvalidPayload, normalize, SignatureError, verify } from '../../adapters/inapp';
 import { ingest } from '../core/intake';
-import { accountMessages } from '../db/read-models';
+import { conversationMessages } from '../db/readback';
 import type { AppDeps } from './app';
 import { HttpError } from './errors';
+import { assertStorable } from './input';
 
 export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp: { secret: string } }) {
   const { core, metrics } = deps;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  const check = (headers: Record<string, unknown>, payload: Buffer | string) => {
+  const check = (req: { headers: Record<string, unknown>; method: string; url: string }, body?: Buffer) => {
     try {
-      verify(deps.inapp.secret, headers, payload, core.clock.now());
+      verify(deps.inapp.secret, req.headers, { method: req.method, path: req.url, body }, core.clock.now());
     } catch (err) {
       if (err instanceof SignatureError) {
         metrics.inbound.inc({ channel: 'inapp', outcome: 'unauthorized' });
@@ -24,10 +25,10 @@ export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp:
     }
   };
 
-  app.post('/webhooks/inapp', async (req) => {
+  app.post('/webhooks/inapp', { config: { verifiedWebhook: true } }, async (req) => {
     const started = process.hrtime.bigint();
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    check(req.headers, raw);
+    check(req, raw);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -35,6 +36,7 @@ export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp:
       metrics.inbound.inc({ channel: 'inapp', outcome: 'malformed' });
       throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
     }
+    assertStorable(body);
     let envelope;
     try {
       envelope = normalize(body, core.clock.now());
@@ -53,15 +55,18 @@ export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp:
       : { status: out.status };
   });
 
-  app.get<{ Params: { accountId: string }; Querystring: { after?: string; limit?: string } }>(
+  app.get<{ Params: { accountId: string }; Querystring: { after?: string | string[]; limit?: string | string[] } }>(
     '/api/v1/inapp/accounts/:accountId/messages',
+    { config: { verifiedWebhook: true } },
     async (req) => {
-      check(req.headers, req.url);
+      check(req);
+      assertStorable(req.params.accountId, 'accountId');
+      if (Array.isArray(req.query.after) || Array.isArray(req.query.limit)) throw new HttpError(400, 'after and limit may be given once each');
       const after = req.query.after === undefined || req.query.after === '' ? 0 : Number(req.query.after);
       const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-      if (!Number.isInteger(after) || after < 0) throw new HttpError(400, 'after must be a non-negative integer (the seq of the last message you have)');
+      if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, `after must be an integer from 0 to ${Number.MAX_SAFE_INTEGER} (the seq of the last message you have)`);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be an integer from 1 to 500');
-      const messages = await accountMessages(deps.database.db, req.params.accountId, after, limit, core.clock.now());
+      const messages = await conversationMessages(deps.database.db, conversationKey(req.params.accountId), 'inapp', after, limit);
       return { messages, next: messages.length ? messages[messages.length - 1].seq : after };
     },
   );

@@ -11,6 +11,11 @@ export function createMetrics() {
     slaAlerts: new Counter({ name: 'switchboard_sla_alerts_total', help: 'SLA alerts fired', registers: [registry] }),
     ingestSeconds: new Histogram({ name: 'switchboard_ingest_seconds', help: 'Inbound webhook handling time', labelNames: ['channel'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
     outboxBacklog: new Gauge({ name: 'switchboard_outbox_claimed', help: 'Rows claimed by the last drain pass', registers: [registry] }),
+    outboxInFlight: new Gauge({ name: 'switchboard_outbox_in_flight', help: 'Outbox sends in flight by lane (console, or a client channel)', labelNames: ['lane'], registers: [registry] }),
+    jobErrors: new Counter({
+      name: 'switchboard_job_errors_total', help: 'SLA clocks and outbox rows whose processing threw unexpectedly (recorded, set aside, retried)',
+      labelNames: ['job'], registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

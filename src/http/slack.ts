@@ -1,8 +1,9 @@
 // Slack's three request URLs. Each request is verified (v0 signature over the raw body; older than 5 minutes or
-// more than a minute ahead is refused) before anything is parsed or stored, then handed to bolt through our
-// receiver. The raw-body parser lives inside this plugin only.
+// more than a minute ahead is refused) before anything is parsed or stored, its shape is checked (400 naming the
+// field), and only then is it handed to bolt through our receiver. The raw-body parser lives inside this plugin only.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { InvalidSlackRequest, readSlackRequest, type SlackRequest } from '../console/slack/inbound';
 import type { FastifyReceiver } from '../console/slack/receiver';
 import type { AppDeps } from './app';
 import { HttpError } from './errors';
@@ -22,17 +23,13 @@ export function verifySlackSignature(secret: string, headers: Record<string, unk
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new HttpError(401, 'Slack signature does not match');
 }
 
-function parseBody(kind: string, raw: string): Record<string, unknown> {
+function read(kind: 'events' | 'commands' | 'interactions', raw: string, counted: () => void): SlackRequest {
   try {
-    if (kind === 'events') return JSON.parse(raw);
-    const form = Object.fromEntries(new URLSearchParams(raw));
-    if (kind === 'interactions') {
-      if (!form.payload) throw new Error('no payload field');
-      return JSON.parse(form.payload);
-    }
-    return form;
+    return readSlackRequest(kind, raw);
   } catch (err) {
-    throw new HttpError(400, `malformed Slack ${kind} body: ${(err as Error).message}`);
+    if (!(err instanceof InvalidSlackRequest)) throw err;
+    counted();
+    throw new HttpError(400, `malformed Slack ${kind} request: ${err.message}`);
   }
 }
 
@@ -48,13 +45,16 @@ export async function slackRoutes(app: FastifyInstance, deps: AppDeps & { slack:
         deps.metrics.inbound.inc({ channel: 'slack', outcome: 'unauthorized' });
         throw err;
       }
-      const body = parseBody(kind, raw);
-      if (body.type === 'url_verification') return { challenge: body.challenge };
-      if (body.ssl_check) return '';
-      const retryNum = req.headers['x-slack-retry-num'];
-      const r = await deps.slack.receiver.dispatch(body, {
-        num: retryNum ? Number(retryNum) : undefined,
-        reason: req.headers['x-slack-retry-reason'] as string | undefined,
+      const request = read(kind, raw, () => deps.metrics.inbound.inc({ channel: 'slack', outcome: 'invalid' }));
+      if (request.kind === 'challenge') return { challenge: request.challenge };
+      if (request.kind === 'notice') {
+        if (request.what === 'app_rate_limited') deps.core.log.warn({}, 'Slack is rate limiting our events and dropping some');
+        return '';
+      }
+      const retryNum = Number(req.headers['x-slack-retry-num']);
+      const r = await deps.slack.receiver.dispatch(kind, request.body, {
+        num: Number.isInteger(retryNum) && retryNum > 0 ? retryNum : undefined,
+        reason: typeof req.headers['x-slack-retry-reason'] === 'string' ? req.headers['x-slack-retry-reason'] : undefined,
       });
       deps.metrics.inbound.inc({ channel: 'slack', outcome: kind });
       reply.code(r.status);

@@ -1,7 +1,7 @@
 // Background loops: the SLA ticker and the outbox drainer. Both are safe to run on every instance — claims use
-// FOR UPDATE SKIP LOCKED — so there is no leader to elect. stop() lets the current pass finish.
+// FOR UPDATE SKIP LOCKED — so there is no leader to elect. stop() lets the current pass and the sends in flight finish.
 import type { Core } from '../core/context';
-import { drainOutbox, type Deliverers } from '../core/delivery';
+import { OutboxDrainer, type Deliverers, type DrainStats, type JobObserver } from '../core/delivery';
 import { tickSla } from '../core/sla/ticker';
 import { returnOffHoursCover } from '../core/commands';
 import { describeError } from '../core/errors';
@@ -9,32 +9,62 @@ import { describeError } from '../core/errors';
 export interface JobOptions {
   tickMs: number;
   pollMs: number;
+  /** How long a claimed outbox row stays ours unrenewed: about what a crashed sender delays its rows by. */
   leaseMs: number;
+  /** How often the leases of sends in flight are renewed (default: a third of the lease). */
+  renewMs?: number;
+  /** Clocks per ticker pass; sends each outbox lane may have in flight. */
   batch: number;
+}
+
+export interface JobReports extends JobObserver {
+  alertsFired?(count: number): void;
+  claimed?(count: number): void;
 }
 
 export class JobRunner {
   private stopped = true;
   private timers = new Set<NodeJS.Timeout>();
   private running = new Set<Promise<unknown>>();
+  private readonly drainer: OutboxDrainer;
 
   constructor(
     private readonly core: Core,
-    private readonly deliverers: Deliverers,
+    deliverers: Deliverers,
     private readonly opts: JobOptions,
-    private readonly onPass?: (kind: 'tick' | 'drain' | 'cover', count: number) => void,
-  ) {}
+    private readonly reports: JobReports = {},
+  ) {
+    // A send is abandoned (its deadline) before its lease could run out even if no renewal got through.
+    const leaseMs = Math.max(opts.leaseMs, core.delivery.sendTimeoutMs + 1000);
+    const renewMs = opts.renewMs ?? leaseMs / 3;
+    this.drainer = new OutboxDrainer(core, deliverers, { maxInFlight: opts.batch, leaseMs, renewMs }, reports);
+  }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.loop('tick', this.opts.tickMs, async () => tickSla(this.core, this.opts.batch));
+    this.drainer.continuous = true;
+    this.loop('tick', this.opts.tickMs, () => this.tick());
     // Off-hours cover goes back when the dedicated manager's hours begin; a minute's precision is plenty.
     this.loop('cover', 60_000, async () => returnOffHoursCover(this.core));
+    // Claims only what the lanes have room for and doesn't wait for the sends: finished sends refill their lane.
     this.loop('drain', this.opts.pollMs, async () => {
-      const s = await drainOutbox(this.core, this.deliverers, { limit: this.opts.batch, leaseMs: this.opts.leaseMs });
-      return s.sent + s.retried + s.failed;
+      const n = await this.drainer.pump();
+      this.reports.claimed?.(n);
+      return 0;
     });
+  }
+
+  /** One ticker pass; the number of alerts fired. */
+  async tick(): Promise<number> {
+    const n = await tickSla(this.core, this.opts.batch, this.reports);
+    if (n) this.reports.alertsFired?.(n);
+    return n;
+  }
+
+  /** One complete drain pass, waiting for its sends (tests and tools; start() drains continuously). */
+  drainOnce(): Promise<DrainStats> {
+    return this.drainer.drainOnce();
   }
 
   private loop(kind: 'tick' | 'drain' | 'cover', everyMs: number, pass: () => Promise<number>): void {
@@ -47,7 +77,6 @@ export class JobRunner {
       try {
         count = await p;
         failures = 0;
-        this.onPass?.(kind, count);
       } catch (err) {
         failures++;
         this.core.log.error({ job: kind, failures, err: describeError(err) }, 'background pass failed');
@@ -71,5 +100,6 @@ export class JobRunner {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.allSettled([...this.running]);
+    await this.drainer.stop();
   }
 }

@@ -529,9 +529,14 @@ test('feature queue: status changes are told to the client; done resolves the fe
   expect(fr).toMatchObject({ status: 'new', tier: 'premium' });
   const path = `/api/v1/features/${fr.id}`;
 
+  expect((await getCase(fr.caseNumber)).sla.state).toBe('running');
   const planned = await t.admin('PATCH', path, { status: 'planned' });
   expect(planned.status).toBe(200);
   expect(planned.json).toEqual({ changed: true });
+  // Telling the client the plan is a response: the feature request's 5-hour clock is met.
+  const afterPlan = await getCase(fr.caseNumber);
+  expect(afterPlan.sla.state).toBe('met');
+  expect(afterPlan.timeline.find((e: { type: string }) => e.type === 'clock_met').reason).toBe('feature request planned: the client was told');
   await t.drain();
   expect(last('adm-feature')).toMatchObject({ kind: 'feature', caseNumber: fr.caseNumber });
   expect(last('adm-feature').text).toContain(`Your feature request (case #${fr.caseNumber}) is now: planned.`);

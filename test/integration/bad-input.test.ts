@@ -27,7 +27,7 @@ async function snapshot() {
 
 async function readBack(accountId: string) {
   const url = `/api/v1/inapp/accounts/${accountId}/messages?after=0`;
-  const res = await t.app.inject({ method: 'GET', url, headers: signedHeaders(INAPP_SECRET, url, t.clock.now()) });
+  const res = await t.app.inject({ method: 'GET', url, headers: signedHeaders(INAPP_SECRET, { method: 'GET', path: url }, t.clock.now()) });
   expect(res.statusCode).toBe(200);
   return res.json().messages as { direction: string; kind: string }[];
 }
@@ -57,7 +57,7 @@ describe('POST /webhooks/inapp verifies before it stores', () => {
     const sent = JSON.stringify(inappMessage({ account: { id: 'acct-tamper' }, text: 'tampered' }));
     const res = await t.app.inject({
       method: 'POST', url: '/webhooks/inapp', payload: sent,
-      headers: { 'content-type': 'application/json', ...signedHeaders(INAPP_SECRET, signedFor, t.clock.now()) },
+      headers: { 'content-type': 'application/json', ...signedHeaders(INAPP_SECRET, { method: 'POST', path: '/webhooks/inapp', body: signedFor }, t.clock.now()) },
     });
     expect(res.statusCode).toBe(401);
     await expectNothingStored(before, 'acct-tamper');
@@ -90,7 +90,7 @@ describe('POST /webhooks/inapp verifies before it stores', () => {
     const none = await t.app.inject({ method: 'POST', url: '/webhooks/inapp', payload: body, headers: { 'content-type': 'application/json' } });
     expect(none.statusCode).toBe(401);
     expect(none.json().error).toMatch(/missing/);
-    const { 'x-switchboard-signature': sig, 'x-switchboard-timestamp': ts } = signedHeaders(INAPP_SECRET, body, t.clock.now());
+    const { 'x-switchboard-signature': sig, 'x-switchboard-timestamp': ts } = signedHeaders(INAPP_SECRET, { method: 'POST', path: '/webhooks/inapp', body }, t.clock.now());
     const noTimestamp = await t.app.inject({ method: 'POST', url: '/webhooks/inapp', payload: body, headers: { 'content-type': 'application/json', 'x-switchboard-signature': sig } });
     expect(noTimestamp.statusCode).toBe(401);
     const noSignature = await t.app.inject({ method: 'POST', url: '/webhooks/inapp', payload: body, headers: { 'content-type': 'application/json', 'x-switchboard-timestamp': ts } });

@@ -118,14 +118,18 @@ async function waitFor<T>(what: string, fn: () => T | undefined | null | false |
   }
 }
 
-/** A slash command; when the ack is empty, waits for the listener's later respond() on the response_url. */
+/**
+ * A slash command's answer: the acknowledgement carries it, unless the command outlasts Slack's 3 seconds (then the
+ * ack says it is under way and the answer follows on the response_url).
+ */
 async function slash(command: string, text: string, user: string, channel: string) {
   const id = `R-${command.slice(1)}-${++eventSeq}`;
   const res = await post('commands', slashCommand({ command, text, user_id: user, channel_id: channel, response_url: fake.responseUrl(id) }));
   expect(res.status).toBe(200);
-  const acked = res.json?.text ? (res.json as { text: string; response_type?: string }) : null;
-  const responded = acked ? null : (await waitFor(`the ${command} response`, () => fake.responses.find((r) => r.id === id))).body;
-  return { ack: acked, responded: responded as { text: string; response_type?: string } | null };
+  expect(res.json?.text).toEqual(expect.any(String));
+  const later = /^Working on it/.test(res.json.text);
+  const answer = later ? (await waitFor(`the ${command} response`, () => fake.responses.find((r) => r.id === id))).body : res.json;
+  return { answer: answer as { text: string; response_type?: string } };
 }
 
 const posts = (filter: (c: SlackCall) => boolean) => fake.callsOf('chat.postMessage').filter(filter);
@@ -233,8 +237,8 @@ test('slash commands act on the channel\'s case: /urgency, a bad /eta, /eta, /ne
   // /urgency critical #N: the open clock's due time is recomputed from its start with the new target.
   t.clock.advanceMinutes(2);
   const urg = await slash('/urgency', `critical #${c.number}`, MARIA, c.channel);
-  expect(urg.responded?.text).toContain('critical');
-  expect(urg.responded?.response_type).toBe('ephemeral');
+  expect(urg.answer.text).toContain('critical');
+  expect(urg.answer.response_type).toBe('ephemeral');
   let k = await getCase(c.number);
   expect(k.urgency).toBe('critical');
   expect(k.sla).toMatchObject({ state: 'running', startedAt: msk('2026-11-23', '11:30').toISOString(), dueAt: msk('2026-11-23', '11:45').toISOString() });
@@ -247,8 +251,8 @@ test('slash commands act on the channel\'s case: /urgency, a bad /eta, /eta, /ne
 
   // A bad /eta answers the ack with its usage and changes nothing.
   const bad = await slash('/eta', 'soonish', MARIA, c.channel);
-  expect(bad.ack?.text).toContain('Usage');
-  expect(bad.ack?.response_type).toBe('ephemeral');
+  expect(bad.answer.text).toContain('Usage');
+  expect(bad.answer.response_type).toBe('ephemeral');
   k = await getCase(c.number);
   expect(k.eta).toBeNull();
   expect(k.etas).toEqual([]);
@@ -257,9 +261,9 @@ test('slash commands act on the channel\'s case: /urgency, a bad /eta, /eta, /ne
   // /eta 2h: a response (the clock is met) and a commitment, echoed in the vendor's zone; the card follows.
   t.clock.advanceMinutes(3); // 11:35 Moscow
   const eta = await slash('/eta', '2h', MARIA, c.channel);
-  expect(eta.responded?.response_type).toBe('ephemeral');
-  expect(eta.responded?.text).toContain(`#${c.number}`);
-  expect(eta.responded?.text).toContain('Mon 23 Nov 2026, 13:35 (Europe/Moscow)');
+  expect(eta.answer.response_type).toBe('ephemeral');
+  expect(eta.answer.text).toContain(`#${c.number}`);
+  expect(eta.answer.text).toContain('Mon 23 Nov 2026, 13:35 (Europe/Moscow)');
   k = await getCase(c.number);
   expect(k.sla.state).toBe('met');
   expect(k.eta).toBe(msk('2026-11-23', '13:35').toISOString());
@@ -274,7 +278,7 @@ test('slash commands act on the channel\'s case: /urgency, a bad /eta, /eta, /ne
 
   // /needinfo: the case waits on the client, no clock runs.
   const ask = await slash('/needinfo', 'what browser?', MARIA, c.channel);
-  expect(ask.responded?.text).toMatch(/details/i);
+  expect(ask.answer.text).toMatch(/details/i);
   k = await getCase(c.number);
   expect(k.status).toBe('waiting_on_client');
   expect(k.sla.state).toBe('paused');
@@ -283,12 +287,12 @@ test('slash commands act on the channel\'s case: /urgency, a bad /eta, /eta, /ne
 
   // Someone who is not a manager gets told so and nothing changes.
   const stranger = await slash('/urgency', 'low', STRANGER, c.channel);
-  expect(stranger.ack?.text).toContain('not set up as a Switchboard manager');
+  expect(stranger.answer.text).toContain('not set up as a Switchboard manager');
   expect((await getCase(c.number)).urgency).toBe('critical');
 
   // /resolve
   const res = await slash('/resolve', 'Invoice re-sent to billing@', MARIA, c.channel);
-  expect(res.responded?.text).toMatch(/resolved/i);
+  expect(res.answer.text).toMatch(/resolved/i);
   k = await getCase(c.number);
   expect(k.status).toBe('resolved');
   await t.drain();
@@ -443,7 +447,7 @@ test('a card refresh that fails after the client\'s message went out does not po
   // The next change about the case brings the card up to date.
   const updates = fake.callsOf('chat.update').filter((u) => u.args.ts === c.threadTs).length;
   const urg = await slash('/urgency', 'high', MARIA, c.channel);
-  expect(urg.responded?.text).toContain('high');
+  expect(urg.answer.text).toContain('high');
   await t.drain();
   const after = fake.callsOf('chat.update').filter((u) => u.args.ts === c.threadTs);
   expect(after.length).toBeGreaterThan(updates);
@@ -525,7 +529,7 @@ test('App Home lists the manager\'s open cases by SLA due time with time left, a
 
   // An ETA on the critical case meets its clock: after the drain the home is republished with it last.
   const eta = await slash('/eta', '1h', DORA, crit.channel);
-  expect(eta.responded?.text).toContain(`#${crit.number}`);
+  expect(eta.answer.text).toContain(`#${crit.number}`);
   const before = publishes().length;
   await t.drain();
   expect(publishes().length).toBeGreaterThan(before);
@@ -583,6 +587,6 @@ test("a manager who doesn't look after the client can't resolve its case from Sl
   const c = await openCase('acct-scope', 'Question about invoices');
   // Dora is a registered manager, but not this client's dedicated or backup manager, nor on call.
   const r = await slash('/resolve', `#${c.number} closing this`, DORA, c.channel);
-  expect(r.ack?.text).toContain('Only the managers of this client');
+  expect(r.answer.text).toContain('Only the managers of this client');
   expect((await getCase(c.number)).status).toBe('open');
 });

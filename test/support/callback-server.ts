@@ -1,5 +1,6 @@
 // A local stand-in for the vendor's app: receives signed in-app deliveries, records them, and answers with the
-// statuses a test programs (e.g. 429 with Retry-After, then 200).
+// statuses a test programs (e.g. 429 with Retry-After, then 200), or holds a request unanswered for a while (an
+// endpoint that accepts the connection and hangs).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,22 +11,41 @@ export interface Received {
   at: number;
 }
 
+/** `holdMs`: keep the request unanswered that long first (the answer then counts as received). */
+type Scripted = { status: number; headers?: Record<string, string>; holdMs?: number };
+
 export class CallbackServer {
   readonly received: Received[] = [];
-  private script: { status: number; headers?: Record<string, string> }[] = [];
+  private script: Scripted[] = [];
+  private holds = new Set<NodeJS.Timeout>();
   private server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const next = this.script.shift() ?? { status: 200 };
-      if (next.status >= 200 && next.status < 300) this.received.push({ headers: req.headers, raw, body: JSON.parse(raw), at: Date.now() });
-      else this.refused++;
-      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
-      res.end('{}');
+      const answer = () => {
+        if (next.status >= 200 && next.status < 300) this.received.push({ headers: req.headers, raw, body: JSON.parse(raw), at: Date.now() });
+        else this.refused++;
+        res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
+        res.end('{}');
+      };
+      if (!next.holdMs) return answer();
+      this.held.push({ raw, body: JSON.parse(raw), at: Date.now() });
+      const t = setTimeout(() => {
+        this.holds.delete(t);
+        // A sender that gave up has closed the connection: nothing was delivered.
+        if (!req.socket.destroyed) answer();
+        else this.abandoned++;
+      }, next.holdMs);
+      this.holds.add(t);
     });
   });
   refused = 0;
+  /** Requests that were held (answered later, or abandoned by the sender), in arrival order. */
+  readonly held: { raw: string; body: any; at: number }[] = [];
+  /** Held requests whose sender gave up before the answer. */
+  abandoned = 0;
   url = '';
 
   async start(): Promise<this> {
@@ -35,7 +55,7 @@ export class CallbackServer {
   }
 
   /** The next responses, in order; after them every request gets 200. */
-  respondWith(...statuses: { status: number; headers?: Record<string, string> }[]): void {
+  respondWith(...statuses: Scripted[]): void {
     this.script.push(...statuses);
   }
 
@@ -44,6 +64,8 @@ export class CallbackServer {
   }
 
   async stop(): Promise<void> {
+    for (const t of this.holds) clearTimeout(t);
+    this.holds.clear();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }

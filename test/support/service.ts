@@ -3,8 +3,9 @@
 // explicitly so every step is deterministic.
 import { signedHeaders } from '../../adapters/inapp';
 import type { ConsoleNotice, Logger } from '../../src/core/ports';
-import { drainOutbox, type DrainStats } from '../../src/core/delivery';
-import { tickSla } from '../../src/core/sla/ticker';
+import type { DrainStats } from '../../src/core/delivery';
+import type { DeliveryPolicy } from '../../src/core/effects';
+import type { JobOptions } from '../../src/jobs/runner';
 import { LogConsole } from '../../src/console/log-console';
 import { createService, type Service } from '../../src/services';
 import { CallbackServer } from './callback-server';
@@ -41,7 +42,12 @@ export interface TestService extends Service {
 export const SLACK_SIGNING_SECRET = 'test-slack-signing-secret-0123456789';
 
 export async function startTestService(
-  opts: { start?: string; db?: TestDatabase; callback?: CallbackServer; slack?: { apiUrl: string; leadChannel?: string } } = {},
+  opts: {
+    start?: string; db?: TestDatabase; callback?: CallbackServer; slack?: { apiUrl: string; leadChannel?: string };
+    jobs?: Partial<JobOptions>; delivery?: Partial<DeliveryPolicy>;
+    /** Environment for channel modules (e.g. TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT pointing at a fake). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestService> {
   const db = opts.db ?? (await openTestDatabase());
   const callback = opts.callback ?? (await new CallbackServer().start());
@@ -55,7 +61,8 @@ export async function startTestService(
     console: opts.slack ? undefined : console,
     slack: opts.slack ? { botToken: 'xoxb-test-token', signingSecret: SLACK_SIGNING_SECRET, apiUrl: opts.slack.apiUrl, leadChannel: opts.slack.leadChannel } : undefined,
     inapp: { secret: INAPP_SECRET, callbackUrl: callback.url },
-    delivery: { retryBaseMs: 1000, retryMaxMs: 60_000 },
+    delivery: { retryBaseMs: 1000, retryMaxMs: 60_000, ...opts.delivery },
+    jobs: opts.jobs,
   });
   await svc.app.ready();
   const t: TestService = {
@@ -64,7 +71,11 @@ export async function startTestService(
       const raw = o.raw ?? JSON.stringify(body);
       const res = await svc.app.inject({
         method: 'POST', url: '/webhooks/inapp', payload: raw,
-        headers: { 'content-type': 'application/json', ...signedHeaders(o.secret ?? INAPP_SECRET, raw, o.at ?? clock.now()), ...o.headers },
+        headers: {
+          'content-type': 'application/json',
+          ...signedHeaders(o.secret ?? INAPP_SECRET, { method: 'POST', path: '/webhooks/inapp', body: raw }, o.at ?? clock.now()),
+          ...o.headers,
+        },
       });
       return { status: res.statusCode, json: safeJson(res.body) };
     },
@@ -78,13 +89,13 @@ export async function startTestService(
     async drain() {
       const total: DrainStats = { sent: 0, retried: 0, failed: 0 };
       for (let i = 0; i < 20; i++) {
-        const s = await drainOutbox(svc.core, { channels: svc.channels, console: svc.console }, { limit: 100, leaseMs: 30_000 });
+        const s = await svc.jobs.drainOnce();
         total.sent += s.sent; total.retried += s.retried; total.failed += s.failed;
         if (!s.sent && !s.retried && !s.failed) break;
       }
       return total;
     },
-    tick: () => tickSla(svc.core),
+    tick: () => svc.jobs.tick(),
     async close() {
       await svc.jobs.stop();
       await svc.app.close();

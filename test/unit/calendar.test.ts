@@ -1,9 +1,11 @@
-import { DateTime } from 'luxon';
+import { DateTime, Settings } from 'luxon';
 import { CalendarSpec } from '../../src/core/model';
 import {
   BusinessCalendar,
   CalendarError,
   DEFAULT_CALENDAR,
+  leanestYear,
+  normalizeCalendar,
   validateCalendar,
 } from '../../src/core/sla/calendar';
 
@@ -389,6 +391,7 @@ describe('DST zones', () => {
   });
 });
 
+// The API refuses these (see validateCalendar); the arithmetic still terminates for specs stored before it did.
 describe('empty or exhausted calendars', () => {
   it('an empty week throws from addWorkingTime / nextWorkingMoment / workingDayLength', () => {
     const cal = new BusinessCalendar({ zone: MSK, week: {}, holidays: [] });
@@ -483,7 +486,7 @@ describe('validateCalendar', () => {
       expect(p).toHaveLength(1);
       expect(p[0]).toContain('holidays[1]');
     }
-    expect(problems({ holidays: undefined })[0]).toMatch(/holidays/);
+    expect(problems({ holidays: 'none' })[0]).toMatch(/holidays/);
   });
 
   it('reports bad exceptions', () => {
@@ -511,5 +514,126 @@ describe('BusinessCalendar.spec', () => {
     spec.week.mon![0][0] = '15:00';
     expect(cal.spec.holidays).toEqual([]);
     expect(local(cal.addWorkingTime(d('2024-06-07T18:30:00+03:00'), 60 * MIN), MSK)).toBe('2024-06-10T10:30+03:00');
+  });
+});
+
+describe('what the admin API accepts (validateCalendar)', () => {
+  const ok: CalendarSpec = { zone: 'UTC', week: { mon: [['09:00', '17:00']] }, holidays: [] };
+
+  it('refuses a week with no working time, naming `week`, even when dated exceptions work', () => {
+    for (const week of [{}, { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }]) {
+      const p = validateCalendar({ ...ok, week });
+      expect(p).toEqual([expect.stringMatching(/^week: no working time/)]);
+      expect(validateCalendar({ ...ok, week, exceptions: { '2026-06-15': [['10:00', '12:00']] } })).toEqual(p);
+    }
+  });
+
+  it('holidays may be left out: none, as stored and as used', () => {
+    const { holidays: _, ...noHolidays } = DEFAULT_CALENDAR;
+    expect(validateCalendar(noHolidays)).toEqual([]);
+    expect(normalizeCalendar(noHolidays)).toEqual(DEFAULT_CALENDAR);
+    const cal = new BusinessCalendar(noHolidays as CalendarSpec);
+    expect(cal.spec.holidays).toEqual([]);
+    expect(local(cal.addWorkingTime(d('2024-06-07T18:30:00+03:00'), 60 * MIN), MSK)).toBe('2024-06-10T10:30+03:00');
+  });
+
+  it('bounds intervals per day and dated days, naming the field and the bound', () => {
+    const many = Array.from({ length: 25 }, (_, i): [string, string] => [`${String(i % 24).padStart(2, '0')}:00`, `${String(i % 24).padStart(2, '0')}:30`]);
+    expect(validateCalendar({ ...ok, week: { mon: many } })).toEqual(['week.mon: at most 24 intervals a day (got 25)']);
+    expect(validateCalendar({ ...ok, week: { mon: many.slice(0, 24) } })).toEqual([]);
+    expect(validateCalendar({ ...ok, exceptions: { '2026-01-05': many } })).toEqual(['exceptions.2026-01-05: at most 24 intervals a day (got 25)']);
+    const days = (n: number, from = '2020-01-01') => Array.from({ length: n }, (_, i) => DateTime.fromISO(from, { zone: 'utc' }).plus({ days: i }).toISODate()!);
+    expect(validateCalendar({ ...ok, holidays: days(2000) })).toEqual([]);
+    expect(validateCalendar({ ...ok, holidays: days(2001) })).toEqual(['holidays: at most 2000 dates (got 2001)']);
+    const exceptions = Object.fromEntries(days(2, '2030-01-01').map((k) => [k, []]));
+    expect(validateCalendar({ ...ok, holidays: days(1999), exceptions })).toEqual([
+      'exceptions: holidays and exceptions together may name at most 2000 dates (got 2001)',
+    ]);
+  });
+});
+
+describe('ambiguous local times (the hour repeated when clocks go back)', () => {
+  // luxon resolves a wall time with the offset in force *today*; freeze "today" in each season.
+  const realNow = Settings.now;
+  afterEach(() => {
+    Settings.now = realNow;
+  });
+  const SEASONS = { summer: '2025-07-01T12:00:00Z', winter: '2025-01-15T12:00:00Z' };
+  const inSeason = <T>(season: keyof typeof SEASONS, f: () => T): T => {
+    Settings.now = () => Date.parse(SEASONS[season]);
+    try {
+      return f();
+    } finally {
+      Settings.now = realNow;
+    }
+  };
+  const BERLIN = 'Europe/Berlin'; // 2024-10-27: 03:00 CEST -> 02:00 CET, so 02:00-02:59 happens twice
+
+  it.each(Object.keys(SEASONS) as (keyof typeof SEASONS)[])('use the earlier occurrence, with the process clock in %s', (season) => {
+    const cal = inSeason(season, () => new BusinessCalendar({ zone: BERLIN, week: { sun: [['02:00', '02:30']] }, holidays: [] }));
+    const ivs = inSeason(season, () => cal.intervalsBetween(d('2024-10-26T00:00:00Z'), d('2024-10-28T00:00:00Z')));
+    expect(ivs.map((iv) => [iv.start.toISOString(), iv.end.toISOString()])).toEqual([['2024-10-27T00:00:00.000Z', '2024-10-27T00:30:00.000Z']]);
+    // Started 02:40 CEST, after the desk closed: the next Sunday, not the second 02:00 an hour later.
+    const due = inSeason(season, () => cal.addWorkingTime(d('2024-10-27T00:40:00Z'), 20 * MIN));
+    expect(due.toISOString()).toBe('2024-11-03T01:20:00.000Z');
+  });
+
+  it.each(Object.keys(SEASONS) as (keyof typeof SEASONS)[])('an interval ending at a repeated time ends at its first occurrence (%s)', (season) => {
+    const ny = inSeason(season, () => new BusinessCalendar({ zone: 'America/New_York', week: { sat: [['22:00', '01:30']] }, holidays: [] }));
+    // 2024-11-03 01:00-01:59 happens twice in New York; the shift ends at 01:30 EDT.
+    expect(inSeason(season, () => ny.workingDayLength(d('2024-11-02T12:00:00-04:00')))).toBe(3.5 * HOUR);
+    expect(inSeason(season, () => ny.isWorking(d('2024-11-03T01:45:00-05:00')))).toBe(false);
+  });
+
+  it('non-existent times (clocks going forward) are pushed forward in either season', () => {
+    const spec: CalendarSpec = { zone: BERLIN, week: { sun: [['02:30', '05:00']] }, holidays: [] };
+    for (const season of ['summer', 'winter'] as const) {
+      const cal = inSeason(season, () => new BusinessCalendar(spec));
+      const [iv] = inSeason(season, () => cal.intervalsBetween(d('2024-03-31T00:00:00+01:00'), d('2024-04-01T00:00:00+02:00')));
+      expect([local(iv.start, BERLIN), local(iv.end, BERLIN)]).toEqual(['2024-03-31T03:30+02:00', '2024-03-31T05:00+02:00']);
+    }
+  });
+
+  it('a year of DST zones gives the same instants in summer and winter', () => {
+    for (const zone of ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Africa/Casablanca']) {
+      const spec: CalendarSpec = { zone, week: Object.fromEntries(['sat', 'sun'].map((k) => [k, [['00:00', '00:30'], ['01:30', '02:30'], ['23:30', '01:00']]])), holidays: [] };
+      const [from, to] = [d('2024-01-01T00:00:00Z'), d('2025-01-01T00:00:00Z')];
+      const [summer, winter] = (['summer', 'winter'] as const).map((season) =>
+        inSeason(season, () => new BusinessCalendar(spec).intervalsBetween(from, to).map((iv) => `${iv.start.toISOString()}/${iv.end.toISOString()}`)),
+      );
+      expect(winter).toEqual(summer);
+    }
+  });
+});
+
+describe('leanestYear: working time a calendar is sure to hold in any 366 days', () => {
+  it('a plain week: its leanest alignment, matching the arithmetic in a zone without DST', () => {
+    const cap = leanestYear(DEFAULT_CALENDAR);
+    expect(cap).toEqual({ minutes: 52 * 45 * 60, from: null, longestDayMinutes: 540, mostIntervalsPerDay: 1 });
+    // 366 days from a Saturday: 52 weeks and a weekend.
+    const cal = new BusinessCalendar(DEFAULT_CALENDAR);
+    expect(cal.workingTimeBetween(d('2024-06-08T00:00:00+03:00'), d('2025-06-09T00:00:00+03:00')) / MIN).toBe(cap.minutes);
+  });
+
+  it('counts overlapping and overnight intervals once', () => {
+    const cap = leanestYear({ zone: MSK, week: { mon: [['22:00', '06:00']], tue: [['00:00', '08:00']] }, holidays: [] });
+    expect(cap.minutes).toBe(52 * 10 * 60);
+    expect(cap.longestDayMinutes).toBe(480);
+  });
+
+  it('holidays and exceptions: the leanest run of dates, where it starts', () => {
+    const mondays: string[] = [];
+    for (let m = DateTime.fromISO('2027-01-04', { zone: 'utc' }); m.year < 2028; m = m.plus({ weeks: 1 })) mondays.push(m.toISODate()!);
+    const spec: CalendarSpec = { zone: MSK, week: { mon: [['10:00', '19:00']] }, holidays: mondays, exceptions: { '2027-06-12': [['10:00', '11:00']] } };
+    expect(leanestYear(spec)).toMatchObject({ minutes: 60, from: '2026-12-29' });
+    const cal = new BusinessCalendar(spec);
+    expect(cal.workingTimeBetween(d('2026-12-29T00:00:00+03:00'), d('2027-12-30T00:00:00+03:00')) / MIN).toBe(60);
+  });
+
+  it('stays cheap at the bounds (2,000 dated days spread over centuries)', () => {
+    const holidays = Array.from({ length: 2000 }, (_, i) => `${String(1000 + 4 * i).padStart(4, '0')}-06-1${i % 7}`);
+    const started = Date.now();
+    expect(leanestYear({ ...DEFAULT_CALENDAR, holidays }).minutes).toBe(52 * 45 * 60 - 9 * 60);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

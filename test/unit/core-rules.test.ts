@@ -1,4 +1,4 @@
-// Pure core rules: triage (SPEC §2), reading times, channel fallbacks and client commands (SPEC §6), routing
+// Pure core rules: reading times, channel fallbacks and client commands (SPEC §6), routing
 // (SPEC §4) and the compliance report (SPEC §7). Time is always injected.
 import { fromSlackMarkup } from '../../src/console/slack/app';
 import { DateTime } from 'luxon';
@@ -10,7 +10,6 @@ import type { ClientRow, ManagerRow } from '../../src/core/records';
 import { complianceCsv, complianceReport, type ReportClock } from '../../src/core/report';
 import { route } from '../../src/core/routing';
 import { DEFAULT_CALENDAR } from '../../src/core/sla/calendar';
-import { classify, DEFAULT_TRIAGE, triage, type TriageRules } from '../../src/core/triage';
 import { parseDuration, parseWhen } from '../../src/core/when';
 
 const MSK = 'Europe/Moscow';
@@ -24,69 +23,6 @@ const wall = (at: Date | null, zone: string): string | null =>
   at ? DateTime.fromJSDate(at, { zone }).toFormat("ccc yyyy-MM-dd'T'HH:mm") : null;
 
 // Fixed dates (June 2024): Fri 7, Sat 8, Mon 10, Tue 11, Wed 12, Fri 14, Sat 15, Mon 17.
-
-describe('triage (SPEC §2)', () => {
-  it("the client's explicit urgency beats the classifier", () => {
-    const r = triage('Our dashboard is down, nothing works', 'low', DEFAULT_TRIAGE);
-    expect(r).toEqual({ urgency: 'low', source: 'client', reason: 'chosen by the client' });
-    expect(triage('feature request: dark mode', 'critical', DEFAULT_TRIAGE).urgency).toBe('critical');
-  });
-
-  it.each([
-    ['The tracker is down since this morning', 'down'],
-    ['Pixel NOT TRACKING on the landing page', 'not tracking'],
-    ['Since the release all conversions lost!', 'all conversions lost'],
-    ['Down.', 'down'],
-    ['server down', 'down'],
-  ])('critical keywords: %p', (text, phrase) => {
-    const r = triage(text, undefined, DEFAULT_TRIAGE);
-    expect(r.urgency).toBe('critical');
-    expect(r.source).toBe('classifier');
-    expect(r.reason).toContain(phrase);
-  });
-
-  it.each([
-    'Feature request: export to XLSX',
-    'It would be nice to have a dark mode',
-    'it   would be   nice if the report had totals',
-  ])('feature keywords: %p', (text) => {
-    const r = triage(text, undefined, DEFAULT_TRIAGE);
-    expect(r.urgency).toBe('feature');
-    expect(r.source).toBe('classifier');
-  });
-
-  it('phrases match on word boundaries only', () => {
-    expect(classify('The download button is grey', DEFAULT_TRIAGE)).toBeNull();
-    expect(classify('Please send the breakdown by country', DEFAULT_TRIAGE)).toBeNull();
-    expect(classify('We had a countdown widget', DEFAULT_TRIAGE)).toBeNull();
-    expect(triage('How do I download the invoice?', undefined, DEFAULT_TRIAGE)).toEqual({
-      urgency: 'medium', source: 'default', reason: 'no urgency given or recognised',
-    });
-    // a word next to punctuation still counts
-    expect(classify('(down) since 9am', DEFAULT_TRIAGE)?.urgency).toBe('critical');
-  });
-
-  it('the most urgent matching level wins', () => {
-    expect(triage('Feature request, but first: the site is down', undefined, DEFAULT_TRIAGE).urgency).toBe('critical');
-    expect(triage('The download fails with an error', undefined, DEFAULT_TRIAGE).urgency).toBe('high');
-  });
-
-  it('default is medium with a reason', () => {
-    const r = triage('Hello, a question about invoices', undefined, DEFAULT_TRIAGE);
-    expect(r).toEqual({ urgency: 'medium', source: 'default', reason: 'no urgency given or recognised' });
-  });
-
-  it('custom vendor rules are used, escaped and whitespace-tolerant', () => {
-    const rules: TriageRules = { critical: ['checkout broken'], high: ['c++ crash'], low: ['typo'] };
-    expect(triage('Our CHECKOUT   broken again', undefined, rules)).toEqual({
-      urgency: 'critical', source: 'classifier', reason: 'keyword "checkout broken"',
-    });
-    expect(triage('SDK c++ crash on start', undefined, rules).urgency).toBe('high');
-    expect(triage('c+ crash', undefined, rules).urgency).toBe('medium'); // '+' is literal, not a quantifier
-    expect(triage('There is a typo on the pricing page', undefined, rules)).toMatchObject({ urgency: 'low', reason: 'keyword "typo"' });
-    expect(triage('typos everywhere', undefined, rules).urgency).toBe('medium');
-  });
-});
 
 describe('parseDuration / parseWhen', () => {
   const now = msk('2024-06-10T11:00:00'); // Monday
@@ -298,8 +234,16 @@ describe('call slots: one working day ahead, inside business hours (SPEC §6)', 
     expect(wall(earliestCallSlot(cal, msk('2024-06-08T12:00:00')), MSK)).toBe('Tue 2024-06-11T10:00');
   });
 
-  it('the earliest slot is rounded up to a quarter hour', () => {
+  it('the earliest slot offered is rounded up to a quarter hour', () => {
     expect(wall(earliestCallSlot(cal, msk('2024-06-10T11:07:00')), MSK)).toBe('Tue 2024-06-11T11:15');
+  });
+
+  it('a slot exactly one working day ahead is accepted, though the slot offered is rounded', () => {
+    const now = msk('2024-06-10T11:07:00');
+    expect(checkCallSlot(cal, now, msk('2024-06-11T11:07:00'))).toEqual({ ok: true });
+    const early = checkCallSlot(cal, now, msk('2024-06-11T11:06:00'));
+    expect(early.ok).toBe(false);
+    if (!early.ok) expect(wall(early.earliest, MSK)).toBe('Tue 2024-06-11T11:15');
   });
 });
 

@@ -1,5 +1,5 @@
 // SLA clock rules (SPEC §3) as pure functions: time is always passed in as a fixed instant.
-import { DateTime } from 'luxon';
+import { DateTime, Settings } from 'luxon';
 import { ChangeSet } from '../../src/core/changes';
 import type { CalendarSpec, PolicySpec, Urgency } from '../../src/core/model';
 import type { ClockEventRow, ClockRow } from '../../src/core/records';
@@ -15,7 +15,9 @@ import {
   stopClock,
   warningTimes,
 } from '../../src/core/sla/clocks';
-import { DEFAULT_POLICY, effectivePolicy, validatePolicy } from '../../src/core/sla/policy';
+import { DEFAULT_POLICY, effectivePolicy, fitProblems, validatePolicy } from '../../src/core/sla/policy';
+import { checkCallSlot, earliestCallSlot } from '../../src/core/client-actions';
+import { leanestYear, validateCalendar } from '../../src/core/sla/calendar';
 
 const MSK = 'Europe/Moscow';
 const CAL: CalendarSpec = DEFAULT_CALENDAR;
@@ -504,5 +506,137 @@ describe('slaState', () => {
     expect(slaState('open', null, now)).toEqual({ state: 'none', dueAt: null, startedAt: null });
     const c = { ...running(msk('2024-06-11T12:30:00')), state: 'cancelled' };
     expect(slaState('open', c, now).state).toBe('none');
+  });
+});
+
+describe('policy bounds: what validatePolicy accepts keeps working', () => {
+  const target = (minutes: unknown) => validatePolicy({ targets: { medium: { minutes, hours: 'business' } } });
+
+  it('target minutes are whole numbers from 1 to 43200 (an integer column, a month around the clock)', () => {
+    for (const ok of [1, 60, 43_200]) expect(target(ok)).toEqual([]);
+    // 1e309 is what JSON.parse makes of a body saying 1e309.
+    for (const bad of [0, -5, 1.5, 43_201, 2_147_483_648, 1e10, JSON.parse('1e309'), Number.NaN, '60', null]) {
+      expect(target(bad)).toEqual([expect.stringMatching(/^targets\.medium\.minutes must be a positive number of whole minutes, at most 43200/)]);
+    }
+  });
+
+  it('warnAt: at most 10 fractions strictly between 0 and 1', () => {
+    expect(validatePolicy({ warnAt: [0.25, 0.5, 0.75] })).toEqual([]);
+    expect(validatePolicy({ warnAt: [] })).toEqual([]);
+    for (const bad of [[0], [1], [0.5, JSON.parse('1e309')], ['0.5'], 0.5]) expect(validatePolicy({ warnAt: bad })).toEqual([expect.stringContaining('warnAt')]);
+    expect(validatePolicy({ warnAt: Array.from({ length: 11 }, (_, i) => (i + 1) / 12) })).toEqual(['warnAt: at most 10 fractions (got 11)']);
+  });
+
+  it('reopenDays is a whole number of days from 0 to 365; plainReplyCounts a boolean; targets an object', () => {
+    for (const ok of [0, 7, 365]) expect(validatePolicy({ reopenDays: ok })).toEqual([]);
+    for (const bad of [-1, 1.5, 366, JSON.parse('1e309'), '7']) expect(validatePolicy({ reopenDays: bad })).toEqual([expect.stringMatching(/^reopenDays must be a whole number of days from 0 to 365/)]);
+    expect(validatePolicy({ plainReplyCounts: 'yes' })).toEqual(['plainReplyCounts must be a boolean']);
+    expect(validatePolicy({ targets: [] })).toEqual(['targets must be an object keyed by urgency']);
+  });
+});
+
+describe('fitProblems: a calendar must be able to serve its policy', () => {
+  const week = (days: string[], iv: [string, string][]) => Object.fromEntries(days.map((d) => [d, iv]));
+
+  it('one working minute a week cannot serve a 5-business-hour feature target (nor a call slot)', () => {
+    const spec: CalendarSpec = { zone: MSK, week: { mon: [['10:00', '10:01']] }, holidays: [] };
+    expect(validateCalendar(spec)).toEqual([]);
+    const [problem] = fitProblems(spec, DEFAULT_POLICY);
+    expect(problem).toMatch(/^too little working time: a year \(366 days\) of this week holds 52 working minutes, and targets\.\w+\.minutes \(300 business minutes\) needs at least 900 in any 366 days/);
+    const allAroundTheClock = effectivePolicy({ targets: Object.fromEntries(Object.keys(DEFAULT_POLICY.targets).map((u) => [u, { minutes: 15, hours: '24x7' }])) } as never);
+    expect(fitProblems(spec, allAroundTheClock)).toEqual([expect.stringContaining('a call slot one working day ahead')]);
+  });
+
+  it('the default pair fits, and so does the longest target the bounds allow', () => {
+    expect(fitProblems(DEFAULT_CALENDAR, DEFAULT_POLICY)).toEqual([]);
+    expect(fitProblems(DEFAULT_CALENDAR, effectivePolicy({ targets: { low: { minutes: 43_200, hours: 'business' } } } as never))).toEqual([]);
+  });
+
+  it('holidays that empty a year name the year', () => {
+    const mondays: string[] = [];
+    for (let m = DateTime.fromISO('2027-01-04', { zone: 'utc' }); m.year < 2028; m = m.plus({ weeks: 1 })) mondays.push(m.toISODate()!);
+    const spec: CalendarSpec = { zone: MSK, week: { mon: [['10:00', '19:00']] }, holidays: mondays };
+    expect(fitProblems(spec, DEFAULT_POLICY)).toEqual([expect.stringContaining('the 366 days from 2026-12-29 hold 0 working minutes')]);
+  });
+
+  it('running clocks count: their target must still fit', () => {
+    const spec: CalendarSpec = { zone: MSK, week: { mon: [['10:00', '12:00']] }, holidays: [] };
+    expect(fitProblems(spec, DEFAULT_POLICY)).toEqual([]);
+    expect(fitProblems(spec, DEFAULT_POLICY, 20_000)).toEqual([expect.stringContaining("a running clock's business-hours target of 20000 minutes")]);
+  });
+
+  // Sparse calendars in DST zones, with runs of holidays and overnight shifts, each given the longest target it
+  // accepts: from any start the deadline, the warnings and a call slot are found, within a year.
+  it('whatever it accepts keeps working: deadlines within a year, warnings, recomputes and call slots never throw', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+    const hm = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Europe/Moscow', 'Africa/Casablanca'];
+    const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+    let checked = 0;
+    for (let i = 0; i < 24; i++) {
+      const ivs = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (): [string, string] => {
+        const s = Math.floor(rnd() * 96) * 15;
+        return [hm(s), hm(s + 5 + Math.floor(rnd() * 120))];
+      });
+      const holidays: string[] = [];
+      const off = Math.floor(rnd() * 500);
+      for (let k = 0, d0 = DateTime.fromISO('2027-02-01', { zone: 'utc' }).plus({ days: Math.floor(rnd() * 300) }); k < off; k++) holidays.push(d0.plus({ days: k }).toISODate()!);
+      const spec: CalendarSpec = { zone: pick(zones), week: week([pick(days), pick(days)], ivs), holidays };
+      if (validateCalendar(spec).length) continue;
+      // The longest feature target this calendar accepts (or none).
+      const policyOf = (minutes: number) => effectivePolicy({ targets: { feature: { minutes, hours: 'business' } } } as never);
+      let [lo, hi] = [0, 43_200];
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fitProblems(spec, policyOf(mid)).length) hi = mid - 1;
+        else lo = mid;
+      }
+      if (lo === 0) continue;
+      checked++;
+      const cap = leanestYear(spec);
+      const lean = cap.from ? [DateTime.fromISO(cap.from, { zone: spec.zone }).minus({ minutes: 1 }).toJSDate()] : [];
+      const starts = [...lean, ...Array.from({ length: 4 }, (_, k) => new Date(Date.parse('2026-06-01T00:00:00Z') + k * 211 * 86_400_000 + k * 3_600_000))];
+      for (const at of starts) {
+        const { clock } = start('feature', at, policyOf(lo), spec);
+        expect(clock.dueAt.getTime() - at.getTime()).toBeLessThanOrEqual(368 * 86_400_000);
+        expect(warningTimes({ ...clock, warnAt: [0.5, 0.99] }, spec)).toHaveLength(2);
+        recomputeClock(new ChangeSet(), clock, { urgency: 'informational', policy: policyOf(lo), calendar: spec, now: at, reason: 'test' });
+        const slot = earliestCallSlot(spec, at);
+        expect(checkCallSlot(spec, at, slot)).toEqual({ ok: true });
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
+
+describe('a stored due time does not depend on the season the server runs in', () => {
+  const realNow = Settings.now;
+  afterEach(() => {
+    Settings.now = realNow;
+  });
+
+  // A Saturday night desk in Berlin until 02:30: on 2026-10-25 02:00-02:59 happens twice (03:00 CEST -> 02:00 CET).
+  const DESK: CalendarSpec = {
+    zone: 'Europe/Berlin',
+    week: { ...Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['09:00', '17:00']]])), sat: [['22:00', '02:30']] },
+    holidays: [],
+  };
+
+  it('started in summer, recomputed in winter (a fresh process): the desk closed at the first 02:30 both times', () => {
+    const now = d('2026-10-25T00:40:00Z'); // 02:40 CEST, ten minutes after the desk closed
+    Settings.now = () => Date.parse('2026-07-01T12:00:00Z');
+    const { clock } = start('medium', now, DEFAULT_POLICY, DESK);
+    expect(iso(clock.dueAt)).toBe('2026-10-26T09:00:00.000Z'); // Monday 10:00 CET
+    Settings.now = () => Date.parse('2027-01-15T12:00:00Z');
+    let fresh!: typeof import('../../src/core/sla/clocks');
+    jest.isolateModules(() => {
+      fresh = require('../../src/core/sla/clocks');
+    });
+    const cs = new ChangeSet();
+    fresh.recomputeClock(cs, clock, { urgency: 'low', policy: DEFAULT_POLICY, calendar: DESK, now: d('2026-10-25T00:45:00Z'), reason: 'client set urgency low' });
+    expect(iso(clock.dueAt)).toBe('2026-10-26T09:00:00.000Z');
+    expect(events(cs)[0].data).toMatchObject({ from: '2026-10-26T09:00:00.000Z', dueAt: '2026-10-26T09:00:00.000Z' });
   });
 });

@@ -1,7 +1,9 @@
-// Block Kit for the case card (the thread root, updated in place), the App Home queue and the modals.
+// Block Kit for the case card (the thread root, updated in place), the App Home queue and the modals. Names and
+// texts from clients are escaped in mrkdwn and in a message's top-level text; plain_text shows them as they are.
 import { DateTime } from 'luxon';
 import { URGENCIES } from '../../core/model';
 import type { CaseCardData } from './data';
+import { escapeMrkdwn as esc } from './escape';
 
 type Block = Record<string, unknown>;
 
@@ -26,7 +28,7 @@ export function timeLeft(iso: string | null, now: Date): string {
 }
 
 export function caseCardText(d: NonNullable<CaseCardData>): string {
-  return `Case #${d.view.number} · ${d.client.name} · ${d.view.urgency} · ${d.view.status}`;
+  return `Case #${d.view.number} · ${esc(d.client.name)} · ${d.view.urgency} · ${d.view.status}`;
 }
 
 export function caseCard(d: NonNullable<CaseCardData>, now: Date): Block[] {
@@ -34,7 +36,7 @@ export function caseCard(d: NonNullable<CaseCardData>, now: Date): Block[] {
   const resolved = v.status === 'resolved';
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: `Case #${v.number} — ${d.client.name}`.slice(0, 150) } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*${truncate(v.subject || v.kind, 280)}*` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*${esc(truncate(v.subject || v.kind, 280))}*` } },
     {
       type: 'section',
       fields: [
@@ -42,8 +44,8 @@ export function caseCard(d: NonNullable<CaseCardData>, now: Date): Block[] {
         { type: 'mrkdwn', text: `*Status*\n${v.status.replace(/_/g, ' ')}` },
         { type: 'mrkdwn', text: `*SLA*\n${SLA_LABEL[v.sla.state] ?? v.sla.state}${v.sla.dueAt ? ` — due ${when(v.sla.dueAt, d.zone)}${v.sla.state === 'running' ? ` (${timeLeft(v.sla.dueAt, now)})` : ''}` : ''}` },
         { type: 'mrkdwn', text: `*ETA*\n${v.eta ? when(v.eta, d.zone) : '—'}` },
-        { type: 'mrkdwn', text: `*Channel*\n${v.channel}${d.contact ? ` · ${d.contact.name}` : ''}` },
-        { type: 'mrkdwn', text: `*Manager*\n${d.manager ? (d.manager.slackUserId ? `<@${d.manager.slackUserId}>` : d.manager.name) : 'unassigned'} · ${d.client.tier}` },
+        { type: 'mrkdwn', text: `*Channel*\n${v.channel}${d.contact ? ` · ${esc(d.contact.name)}` : ''}` },
+        { type: 'mrkdwn', text: `*Manager*\n${d.manager ? (d.manager.slackUserId ? `<@${d.manager.slackUserId}>` : esc(d.manager.name)) : 'unassigned'} · ${d.client.tier}` },
       ],
     },
   ];
@@ -76,7 +78,7 @@ export function homeView(cases: { number: number; clientName: string; urgency: s
     const sla = c.sla.dueAt && (c.sla.state === 'running' || c.sla.state === 'breached') ? `due ${when(c.sla.dueAt, zone)} — *${timeLeft(c.sla.dueAt, now)}*` : SLA_LABEL[c.sla.state] ?? c.sla.state;
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `${URGENCY_ICON[c.urgency] ?? ''} *#${c.number}* ${c.clientName} · ${c.urgency} · ${c.status.replace(/_/g, ' ')}\nSLA: ${sla}${c.eta ? ` · ETA ${when(c.eta, zone)}` : ''}` },
+      text: { type: 'mrkdwn', text: `${URGENCY_ICON[c.urgency] ?? ''} *#${c.number}* ${esc(c.clientName)} · ${c.urgency} · ${c.status.replace(/_/g, ' ')}\nSLA: ${sla}${c.eta ? ` · ETA ${when(c.eta, zone)}` : ''}` },
     });
   }
   return { type: 'home', blocks };

@@ -1,15 +1,20 @@
 // The managers' Slack workspace as the ManagerConsole: one private channel per client (created on demand, managers
 // invited), one thread per case under a card kept current, client messages and alerts in the thread, alerts also by
 // DM and (breach, escalation) to the lead channel. Called by the outbox drainer, so a Slack outage is retried and
-// every step is idempotent: a case's thread is recorded as soon as it exists and never posted twice.
+// every step is idempotent: a case's thread is recorded as soon as it exists and never posted twice, and each post
+// of a notice is recorded as a step as soon as it is out, so a retry repeats only the posts that failed.
 import type { WebClient } from '@slack/web-api';
-import type { Clock, ConsoleNotice, Logger, ManagerConsole } from '../../core/ports';
+import { DeliveryError, type Clock, type ConsoleNotice, type DeliverySteps, type Logger, type ManagerConsole } from '../../core/ports';
 import { caseCard, caseCardText, homeView } from './blocks';
+import { escapeMrkdwn, mrkdwnLink } from './escape';
 import type { SlackConfig } from './config';
 import type { SlackData } from './data';
 import { slack, toDeliveryError } from './web';
 
 const ALERTS = new Set(['sla_warning', 'sla_breach', 'eta_missed', 'milestone_missed', 'delivery_failed', 'escalation', 'case_reassigned']);
+/** Runs one named post of a notice unless an earlier attempt already made it. */
+type Step = (name: string, post: () => Promise<unknown>) => Promise<void>;
+
 const ICON: Record<string, string> = {
   sla_warning: ':hourglass_flowing_sand:', sla_breach: ':rotating_light:', eta_missed: ':alarm_clock:', milestone_missed: ':calendar:',
   delivery_failed: ':warning:', escalation: ':arrow_double_up:', case_reassigned: ':busts_in_silhouette:', new_client: ':wave:',
@@ -24,25 +29,36 @@ export class SlackConsole implements ManagerConsole {
     private readonly log: Logger,
   ) {}
 
-  async deliver(n: ConsoleNotice): Promise<void> {
+  async deliver(n: ConsoleNotice, opts?: { signal?: AbortSignal; steps?: DeliverySteps }): Promise<void> {
+    // A Slack call can't be abandoned half-way, so the deadline is checked between calls.
+    const inTime = () => {
+      if (opts?.signal?.aborted) throw new DeliveryError('the console notice ran out of time; the steps done are kept', true);
+    };
+    const step: Step = async (name, post) => {
+      if (opts?.steps?.has(name)) return;
+      inTime();
+      await post();
+      await opts?.steps?.done(name);
+    };
     if (!n.caseId) {
-      if (this.cfg.leadChannel) await slack(() => this.client.chat.postMessage({ channel: this.cfg.leadChannel!, text: `${ICON[n.type] ?? ''} ${n.text}` }));
+      if (this.cfg.leadChannel) await step('lead', () => slack(() => this.client.chat.postMessage({ channel: this.cfg.leadChannel!, text: `${ICON[n.type] ?? ''} ${escapeMrkdwn(n.text)}` })));
       return;
     }
+    inTime();
     const thread = await this.ensureThread(n.caseId);
     if (!thread) return;
     switch (n.type) {
       case 'case_opened':
       case 'client_message':
-        if (n.messageId) await this.postClientMessage(thread, n.messageId);
+        if (n.messageId) await step('message', () => this.postClientMessage(thread, n.messageId!));
         break;
       case 'reply_delivered':
-        await this.confirmDelivery(thread, n);
+        await step('confirm', () => this.confirmDelivery(thread, n));
         break;
       case 'case_updated':
         break;
       default:
-        if (ALERTS.has(n.type)) await this.alert(thread, n);
+        if (ALERTS.has(n.type)) await this.alert(thread, n, step);
     }
     const refresh = async () => {
       await this.refreshCard(n.caseId!, thread);
@@ -120,11 +136,12 @@ export class SlackConsole implements ManagerConsole {
     if (!m) return;
     const who = m.contactName ?? 'Client';
     const files = (m.m.attachments as { name: string; url: string }[]).map((a) => `\n<${a.url}|${a.name}>`).join('');
+    const links = (m.m.attachments as { name: string; url: string }[]).map((a) => `\n${mrkdwnLink(a.url, a.name)}`).join('');
     await slack(() =>
       this.client.chat.postMessage({
-        channel: thread.channel, thread_ts: thread.ts, text: `${who} (${m.m.channel}): ${m.m.text}${files}`,
+        channel: thread.channel, thread_ts: thread.ts, text: `${escapeMrkdwn(who)} (${m.m.channel}): ${escapeMrkdwn(m.m.text)}${links}`,
         blocks: [
-          { type: 'context', elements: [{ type: 'mrkdwn', text: `*${who}* via ${m.m.channel}` }] },
+          { type: 'context', elements: [{ type: 'mrkdwn', text: `*${escapeMrkdwn(who)}* via ${m.m.channel}` }] },
           { type: 'section', text: { type: 'plain_text', text: (m.m.text || ' ').slice(0, 2900) + files.slice(0, 90) } },
         ] as never,
       }),
@@ -145,12 +162,12 @@ export class SlackConsole implements ManagerConsole {
     await slack(() => this.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, text: `:white_check_mark: ${n.text}` }));
   }
 
-  private async alert(thread: { channel: string; ts: string }, n: ConsoleNotice) {
-    const text = `${ICON[n.type] ?? ''} ${n.text}`;
-    await slack(() => this.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, text }));
+  private async alert(thread: { channel: string; ts: string }, n: ConsoleNotice, step: Step) {
+    const text = `${ICON[n.type] ?? ''} ${escapeMrkdwn(n.text)}`;
+    await step('thread', () => slack(() => this.client.chat.postMessage({ channel: thread.channel, thread_ts: thread.ts, text })));
     for (const m of await this.data.managers(n.managerIds))
-      if (m.slackUserId) await slack(() => this.client.chat.postMessage({ channel: m.slackUserId!, text: `${text} <${this.permalink(thread)}|Open the case>` }));
-    if (n.toLead && this.cfg.leadChannel) await slack(() => this.client.chat.postMessage({ channel: this.cfg.leadChannel!, text }));
+      if (m.slackUserId) await step(`dm:${m.id}`, () => slack(() => this.client.chat.postMessage({ channel: m.slackUserId!, text: `${text} <${this.permalink(thread)}|Open the case>` })));
+    if (n.toLead && this.cfg.leadChannel) await step('lead', () => slack(() => this.client.chat.postMessage({ channel: this.cfg.leadChannel!, text })));
   }
 
   private permalink(thread: { channel: string; ts: string }) {

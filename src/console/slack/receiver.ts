@@ -1,6 +1,10 @@
-// A bolt Receiver driven by our fastify routes. Events are answered once their handling has committed (Slack
-// redelivers what we don't answer); commands and interactions are answered when the listener acks, and the
-// listener does its work after.
+// A bolt Receiver driven by our fastify routes.
+// Events: answered 200 only once their handling has committed. Slack retries anything else, so an event that fails,
+// or is still running when Slack's 3 seconds are nearly up, is answered 503 and comes back: never a 200 for work that
+// may yet fail. The redelivery is safe: a reply records its event_id in its own transaction, so a retry that arrives
+// while the first attempt still runs waits on that row and then finds the event handled.
+// Commands and interactions: answered with what the listener acks; our listeners ack once their work is done or
+// ACK_DEADLINE_MS has passed (see answer.ts).
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../../core/ports';
 import { describeError } from '../../core/errors';
@@ -10,7 +14,17 @@ export interface Dispatched {
   body: unknown;
 }
 
-const EVENT_DEADLINE_MS = 2500;
+export type SlackKind = 'events' | 'commands' | 'interactions';
+
+/** Slack waits 3 seconds; the rest is for the answer to travel. */
+export const EVENT_DEADLINE_MS = 2500;
+
+const REDELIVER: Dispatched = { status: 503, body: { error: 'not handled yet; Slack redelivers this event' } };
+/** A listener that threw before acking (a bug: ours ack their failures): the manager still gets an answer. */
+const FAILED: Record<Exclude<SlackKind, 'events'>, Dispatched> = {
+  commands: { status: 200, body: { response_type: 'ephemeral', text: 'Not done: something went wrong and nothing was changed. Try again.' } },
+  interactions: { status: 500, body: { error: 'internal error' } },
+};
 
 export class FastifyReceiver implements Receiver {
   private app: App | null = null;
@@ -22,38 +36,35 @@ export class FastifyReceiver implements Receiver {
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 
-  dispatch(body: Record<string, unknown>, retry: { num?: number; reason?: string }): Promise<Dispatched> {
+  dispatch(kind: SlackKind, body: Record<string, unknown>, retry: { num?: number; reason?: string }): Promise<Dispatched> {
     const app = this.app;
     if (!app) return Promise.resolve({ status: 503, body: { error: 'Slack app not ready' } });
-    const isEvent = body.type === 'event_callback';
+    const isEvent = kind === 'events';
     return new Promise((resolve) => {
       let answered = false;
-      const answer = (response: unknown) => {
+      const answer = (d: Dispatched) => {
         if (answered) return;
         answered = true;
-        resolve({ status: 200, body: response ?? '' });
+        resolve(d);
       };
-      const timer = isEvent ? setTimeout(() => answer(''), EVENT_DEADLINE_MS) : null;
+      const timer = isEvent ? setTimeout(() => answer(REDELIVER), EVENT_DEADLINE_MS) : null;
       const event: ReceiverEvent = {
         body,
         retryNum: retry.num,
         retryReason: retry.reason,
-        // bolt acks events before its listeners run; we hold the HTTP answer until they are done instead.
+        // bolt acks events before its listeners run; an event is answered when they are done instead.
         ack: async (response?: unknown) => {
-          if (!isEvent) answer(response);
+          if (!isEvent) answer({ status: 200, body: response ?? '' });
         },
       };
       app
         .processEvent(event)
         .then(
-          () => answer(''),
+          () => answer({ status: 200, body: '' }),
           (err: unknown) => {
-            this.log.error({ err: describeError(err) }, 'Slack listener failed');
-            // An event we failed to store is answered with an error so Slack redelivers it (dedupe makes that safe).
-            if (isEvent && !answered) {
-              answered = true;
-              resolve({ status: 503, body: { error: 'not handled; retry' } });
-            } else answer('');
+            // One line, no body: an ORM error's own message carries the query's parameters (message texts).
+            this.log.error({ kind, type: typeOf(body), retryNum: retry.num ?? 0, err: describeError(err) }, isEvent ? 'Slack event not handled' : 'Slack listener failed');
+            answer(isEvent ? REDELIVER : FAILED[kind as Exclude<SlackKind, 'events'>]);
           },
         )
         .finally(() => {
@@ -61,4 +72,10 @@ export class FastifyReceiver implements Receiver {
         });
     });
   }
+}
+
+function typeOf(body: Record<string, unknown>): string {
+  const e = body.event as { type?: unknown } | undefined;
+  const t = e?.type ?? body.type ?? body.command;
+  return typeof t === 'string' ? t : 'unknown';
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  bigint, bigserial, boolean, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 import { clients, contacts, managers } from './people';
 
@@ -68,12 +68,27 @@ export const messages = pgTable(
     channel: text('channel').notNull(),
     conversationKey: text('conversation_key').notNull(),
     createdAt: ts('created_at').notNull(),
+    // The writing transaction's id. Transactions commit in any order, so seq alone can't tell a reader which rows
+    // are final; rows whose writer is older than every transaction still in flight are (see read-back).
+    xid: bigint('xid', { mode: 'number' }).notNull().default(sql`(pg_current_xact_id()::text)::bigint`),
+    // A conversation's read-back position, given once the row is final: increasing in the order rows became
+    // readable, so a poller's cursor can never pass a row that commits later. Null until a reader assigns it.
+    pos: bigint('pos', { mode: 'number' }),
   },
   (t) => [
     index('messages_case_idx').on(t.caseId, t.createdAt),
-    index('messages_conv_idx').on(t.conversationKey, t.seq),
+    index('messages_conv_xid_idx').on(t.conversationKey, t.xid),
+    index('messages_conv_pos_idx').on(t.conversationKey, t.pos).where(sql`pos IS NOT NULL`),
   ],
 );
+
+export const messagePosSeq = pgSequence('messages_pos_seq');
+
+/** Per conversation: every row written by a transaction older than this xid has its read-back position. */
+export const readbackHorizons = pgTable('readback_horizons', {
+  conversationKey: text('conversation_key').primaryKey(),
+  xid: bigint('xid', { mode: 'number' }).notNull(),
+});
 
 /** Every platform id a message produced or came from, so echoes and redeliveries are known after a restart. */
 export const messagePlatformIds = pgTable(
@@ -88,15 +103,19 @@ export const messagePlatformIds = pgTable(
   (t) => [primaryKey({ columns: [t.channel, t.scope, t.externalId] }), index('mpi_message_idx').on(t.messageId)],
 );
 
-/** One row per platform delivery: the primary key is the dedupe. */
+/**
+ * One row per platform delivery: the primary key is the dedupe. A delivery id is unique only within the platform's
+ * own scope (an in-app account, a Slack team, a Telegram bot, a mailbox), so the scope is part of the key.
+ */
 export const inboundDeliveries = pgTable(
   'inbound_deliveries',
   {
     channel: text('channel').notNull(),
+    scope: text('scope').notNull().default(''),
     deliveryId: text('delivery_id').notNull(),
     receivedAt: ts('received_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.channel, t.deliveryId] })],
+  (t) => [primaryKey({ columns: [t.channel, t.scope, t.deliveryId] })],
 );
 
 export const timeline = pgTable(

@@ -2,3 +2,4 @@ export * from './people';
 export * from './cases';
 export * from './sla';
 export * from './outbox';
+export * from './channels';

@@ -8,6 +8,9 @@ const ts = (name: string) => timestamp(name, { withTimezone: true });
  * Everything we send — to a client's channel or to the manager console — is a row here, written in the same
  * transaction as the change that caused it, and drained by a worker. `lease_until` lets a crashed sender's rows be
  * picked up again; per conversation only the oldest unsent row is claimable, so clients see messages in order.
+ * `lease_token` names the claim that owns a row while it is sent (renewing the lease keeps the token, so a result
+ * is recorded only by the sender that still owns it); `steps_done` lists the parts of a multi-step delivery that
+ * already went out, so a retry repeats only the rest.
  */
 export const outbox = pgTable(
   'outbox',
@@ -26,6 +29,8 @@ export const outbox = pgTable(
     nextAttemptAt: ts('next_attempt_at').notNull(),
     deadlineAt: ts('deadline_at').notNull(),
     leaseUntil: ts('lease_until'),
+    leaseToken: uuid('lease_token'),
+    stepsDone: jsonb('steps_done').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     lastError: text('last_error'),
     externalIds: jsonb('external_ids').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     createdAt: ts('created_at').notNull(),

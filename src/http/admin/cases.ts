@@ -10,7 +10,7 @@ import * as s from '../../db/schema';
 import { caseEtas, caseView, caseZone, explainedTimeline, latestResponseClocks, listCases } from '../../db/read-models';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
-import { isUuid, parse, uuidQuery } from './validate';
+import { isUuid, LIMITS, nameString, parse, textString, uuidQuery } from './validate';
 
 /** A case is named by its id or by its number (with or without "#"). */
 export function caseRef(param: string): CaseRef {
@@ -21,16 +21,20 @@ export function caseRef(param: string): CaseRef {
 }
 
 const actorFields = { managerId: z.string().uuid().optional() };
-const attachment = z.object({ name: z.string().min(1), url: z.string().url(), mimeType: z.string().optional(), size: z.number().int().nonnegative().optional() });
+// Links managers send reach clients as clickable links: web links only.
+const attachment = z.object({
+  name: nameString(), url: z.string().max(2000).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+  mimeType: z.string().max(LIMITS.name).optional(), size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+});
 const bodies = {
-  reply: z.object({ text: z.string().min(1), attachments: z.array(attachment).optional(), ...actorFields }),
-  note: z.object({ text: z.string().min(1), ...actorFields }),
-  urgency: z.object({ urgency: z.string().refine(isUrgency, 'must be one of critical, high, medium, low, informational, feature'), reason: z.string().optional(), ...actorFields }),
-  eta: z.object({ dueAt: z.string().datetime({ offset: true }).optional(), when: z.string().min(1).optional(), note: z.string().optional(), ...actorFields })
+  reply: z.object({ text: textString().min(1), attachments: z.array(attachment).max(20).optional(), ...actorFields }),
+  note: z.object({ text: textString().min(1), ...actorFields }),
+  urgency: z.object({ urgency: z.string().refine(isUrgency, 'must be one of critical, high, medium, low, informational, feature'), reason: textString().optional(), ...actorFields }),
+  eta: z.object({ dueAt: z.string().datetime({ offset: true }).optional(), when: z.string().min(1).max(LIMITS.name).optional(), note: textString().optional(), ...actorFields })
     .refine((b) => !!b.dueAt !== !!b.when, { message: 'give either dueAt (ISO 8601) or when ("2h", "tomorrow 15:00")', path: ['dueAt'] }),
-  needinfo: z.object({ question: z.string().min(1), ...actorFields }),
-  resolve: z.object({ summary: z.string().optional(), ...actorFields }),
-  escalate: z.object({ reason: z.string().min(1), ...actorFields }),
+  needinfo: z.object({ question: textString().min(1), ...actorFields }),
+  resolve: z.object({ summary: textString().optional(), ...actorFields }),
+  escalate: z.object({ reason: textString().min(1), ...actorFields }),
 };
 
 export async function caseRoutes(app: FastifyInstance, deps: AppDeps) {

@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
+import { sha256 } from '../../admin-token';
 import { caseRoutes } from './cases';
 import { peopleRoutes } from './people';
 import { programRoutes } from './programs';
@@ -13,11 +14,12 @@ import { settingsRoutes } from './settings';
 export async function adminRoutes(app: FastifyInstance, opts: AppDeps & { prefix?: string }) {
   // Sub-plugins inherit the prefix already; passing it on again would double it.
   const { prefix: _prefix, ...deps } = opts;
-  const expected = Buffer.from(deps.adminToken);
+  const expected = Buffer.from(deps.adminTokenSha256, 'hex');
   app.addHook('onRequest', async (req) => {
-    const header = req.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'missing or invalid bearer token');
+    // Auth schemes are case-insensitive (RFC 9110 §11.1); the token is compared by hash, in constant time.
+    const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(sha256(m?.[1] ?? ''), 'hex');
+    if (!m || expected.length !== given.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'missing or invalid bearer token');
   });
   await app.register(peopleRoutes, deps);
   await app.register(settingsRoutes, deps);

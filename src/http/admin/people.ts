@@ -5,27 +5,30 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { setManagerStatus } from '../../core/commands';
 import { CHANNELS } from '../../core/model';
-import { validateCalendar } from '../../core/sla/calendar';
-import { validatePolicy } from '../../core/sla/policy';
+import { isValidZone } from '../../core/zones';
+import type { CalendarSpec } from '../../core/model';
+import { normalizeCalendar, validateCalendar } from '../../core/sla/calendar';
+import { effectivePolicy, validatePolicy } from '../../core/sla/policy';
 import type { Db } from '../../db/connect';
 import * as s from '../../db/schema';
 import { pgCode } from '../../db/store';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
-import { parse, problems, uuidParam, uuidQuery } from './validate';
+import { emailString, idString, LIMITS, nameString, parse, problems, uuidParam, uuidQuery } from './validate';
+import { assertFit, calendarSpec, policySpec } from './settings';
 
-const zone = z.string().refine((z) => Intl.supportedValuesOf('timeZone').includes(z) || z === 'UTC', 'unknown IANA time zone');
+const zone = z.string().refine(isValidZone, 'unknown IANA time zone (e.g. Europe/Moscow, Asia/Kolkata, Etc/UTC)');
 const managerBody = z.object({
-  name: z.string().min(1),
-  email: z.string().email().nullable().optional(),
-  slackUserId: z.string().min(1).nullable().optional(),
+  name: nameString(),
+  email: emailString().nullable().optional(),
+  slackUserId: idString().nullable().optional(),
   timeZone: zone.optional(),
   status: z.enum(['active', 'away']).optional(),
   isDefault: z.boolean().optional(),
   onCall: z.boolean().optional(),
 });
 const clientBody = z.object({
-  name: z.string().min(1),
+  name: nameString(),
   tier: z.enum(['premium', 'standard']).optional(),
   managerId: z.string().uuid().nullable().optional(),
   backupManagerId: z.string().uuid().nullable().optional(),
@@ -33,14 +36,14 @@ const clientBody = z.object({
   policy: z.unknown().optional(),
   calendarId: z.string().uuid().nullable().optional(),
   policyId: z.string().uuid().nullable().optional(),
-  inappAccountId: z.string().min(1).nullable().optional(),
-  slackChannelId: z.string().min(1).nullable().optional(),
+  inappAccountId: idString().nullable().optional(),
+  slackChannelId: idString().nullable().optional(),
 });
-const identity = z.object({ channel: z.enum(CHANNELS), externalId: z.string().min(1), account: z.string().optional() });
+const identity = z.object({ channel: z.enum(CHANNELS), externalId: idString(), account: z.string().max(LIMITS.id).optional() });
 const contactBody = z.object({
   clientId: z.string().uuid(),
-  name: z.string().min(1),
-  email: z.string().email().nullable().optional(),
+  name: nameString(),
+  email: emailString().nullable().optional(),
   timeZone: zone.nullable().optional(),
   identities: z.array(identity).optional(),
 });
@@ -68,21 +71,35 @@ async function contactView(db: Db, c: typeof s.contacts.$inferSelect) {
   return { ...c, identities: ids.map((i) => ({ channel: i.channel, externalId: i.externalId, account: i.account })) };
 }
 
-/** Inline calendar / policy objects become rows of their own, named after the client. */
-async function settingsRefs(db: Db, name: string, body: z.infer<typeof clientBody> | Partial<z.infer<typeof clientBody>>) {
+/**
+ * Inline calendar / policy objects become rows of their own, named after the client. Whenever the request touches
+ * either, the pair the client ends up with must fit (see assertFit), including the clocks it already has running.
+ */
+async function settingsRefs(
+  db: Db, name: string, body: z.infer<typeof clientBody> | Partial<z.infer<typeof clientBody>>,
+  current?: { id: string; calendarId: string | null; policyId: string | null },
+) {
   const out: { calendarId?: string | null; policyId?: string | null } = {};
   if (body.calendarId !== undefined) out.calendarId = body.calendarId;
   if (body.policyId !== undefined) out.policyId = body.policyId;
+  if (body.calendar !== undefined && body.calendar !== null) problems(validateCalendar(body.calendar), 'calendar');
+  if (body.policy !== undefined && body.policy !== null) problems(validatePolicy(body.policy), 'policy');
+  const field = (['calendar', 'calendarId', 'policy', 'policyId'] as const).find((f) => body[f] !== undefined);
+  if (!field) return out;
+  // What the client ends up with: inline wins over an id, null means the defaults, absent keeps the current one.
+  const calendarId = body.calendar === null ? null : out.calendarId !== undefined ? out.calendarId : (current?.calendarId ?? null);
+  const policyId = body.policy === null ? null : out.policyId !== undefined ? out.policyId : (current?.policyId ?? null);
+  const calendar = body.calendar ? normalizeCalendar(body.calendar as CalendarSpec) : await calendarSpec(db, calendarId);
+  const policy = body.policy ? effectivePolicy(body.policy as never) : await policySpec(db, policyId);
+  await assertFit(db, field, calendar, policy, current ? [current.id] : []);
   if (body.calendar === null) out.calendarId = null;
   else if (body.calendar !== undefined) {
-    problems(validateCalendar(body.calendar), 'calendar');
     const id = randomUUID();
-    await db.insert(s.calendars).values({ id, name: `${name} calendar`, spec: body.calendar as never });
+    await db.insert(s.calendars).values({ id, name: `${name} calendar`, spec: calendar });
     out.calendarId = id;
   }
   if (body.policy === null) out.policyId = null;
   else if (body.policy !== undefined) {
-    problems(validatePolicy(body.policy), 'policy');
     const id = randomUUID();
     await db.insert(s.policies).values({ id, name: `${name} policy`, spec: body.policy as never });
     out.policyId = id;
@@ -139,7 +156,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
     const { calendar: _c, policy: _p, ...fields } = b;
     const row = await db
       .transaction(async (tx) => {
-        const patch = { ...fields, ...(await settingsRefs(tx as unknown as Db, b.name ?? current.name, b)) };
+        const patch = { ...fields, ...(await settingsRefs(tx as unknown as Db, b.name ?? current.name, b, current)) };
         return Object.keys(patch).length ? (await tx.update(s.clients).set(patch).where(eq(s.clients.id, id)).returning())[0] : current;
       })
       .catch((e) => conflict(e, 'a client with this in-app account id'));

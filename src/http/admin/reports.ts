@@ -5,6 +5,8 @@ import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
 import { uuidQuery } from './validate';
 
+const REPORT_RANGE = { from: Date.UTC(1970, 0, 1), to: Date.UTC(2999, 11, 31) };
+
 export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
   const db = deps.database.db;
   app.get<{ Querystring: { from?: string; to?: string; format?: string; clientId?: string } }>('/reports/sla', async (req, reply) => {
@@ -12,6 +14,8 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
     const from = req.query.from ? new Date(req.query.from) : new Date(now.getTime() - 30 * 24 * 3600_000);
     const to = req.query.to ? new Date(req.query.to) : now;
     if (isNaN(from.getTime()) || isNaN(to.getTime())) throw new HttpError(400, 'from and to must be ISO 8601 times');
+    for (const [name, d] of [['from', from], ['to', to]] as const)
+      if (d.getTime() < REPORT_RANGE.from || d.getTime() > REPORT_RANGE.to) throw new HttpError(400, `${name} must be between 1970-01-01 and 2999-12-31`);
     const format = req.query.format ?? 'json';
     if (format !== 'json' && format !== 'csv') throw new HttpError(400, 'format must be json or csv');
     const rows = await slaReportRows(db, { from, to, clientId: uuidQuery(req.query.clientId, 'clientId') });

@@ -1,11 +1,13 @@
 // Calendars, policies and the vendor's urgency keywords.
 import { randomUUID } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DEFAULT_CALENDAR, validateCalendar } from '../../core/sla/calendar';
-import { DEFAULT_POLICY, effectivePolicy, validatePolicy } from '../../core/sla/policy';
+import type { CalendarSpec, PolicySpec } from '../../core/model';
+import { DEFAULT_CALENDAR, normalizeCalendar, validateCalendar } from '../../core/sla/calendar';
+import { DEFAULT_POLICY, effectivePolicy, fitProblems, validatePolicy } from '../../core/sla/policy';
 import { DEFAULT_TRIAGE, validateTriageRules } from '../../core/triage';
+import type { Db } from '../../db/connect';
 import * as s from '../../db/schema';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
@@ -13,10 +15,68 @@ import { parse, problems, uuidParam } from './validate';
 
 const named = z.object({ name: z.string().min(1), spec: z.unknown() });
 
+/** The largest business-hours target still counting down for these clients: their calendar must keep serving it. */
+async function runningBusinessMinutes(db: Db, clientIds: string[]): Promise<number> {
+  if (!clientIds.length) return 0;
+  const [row] = await db
+    .select({ m: sql<number | null>`max(${s.slaClocks.targetMinutes})` })
+    .from(s.slaClocks)
+    .innerJoin(s.cases, eq(s.cases.id, s.slaClocks.caseId))
+    .where(and(inArray(s.cases.clientId, clientIds), eq(s.slaClocks.state, 'running'), eq(s.slaClocks.hours, 'business')));
+  return Number(row?.m ?? 0);
+}
+
+/**
+ * A 400 naming `field` unless the calendar can serve the policy and the running clocks of `clientIds`: whatever
+ * the API accepts must keep working for every later message, warning, recompute and call slot.
+ */
+export async function assertFit(db: Db, field: string, calendar: CalendarSpec, policy: PolicySpec, clientIds: string[], context = '') {
+  const found = fitProblems(calendar, policy, await runningBusinessMinutes(db, clientIds));
+  problems(found.map((p) => (context ? `${p} (${context})` : p)), field);
+}
+
+export async function calendarSpec(db: Db, id: string | null): Promise<CalendarSpec> {
+  if (!id) return DEFAULT_CALENDAR;
+  const [row] = await db.select().from(s.calendars).where(eq(s.calendars.id, id));
+  if (!row) throw new HttpError(400, `calendarId: calendar ${id} does not exist`);
+  return normalizeCalendar(row.spec);
+}
+
+export async function policySpec(db: Db, id: string | null): Promise<PolicySpec> {
+  if (!id) return DEFAULT_POLICY;
+  const [row] = await db.select().from(s.policies).where(eq(s.policies.id, id));
+  if (!row) throw new HttpError(400, `policyId: policy ${id} does not exist`);
+  return effectivePolicy(row.spec);
+}
+
+/** A changed calendar or policy must still fit every client using it; one no client uses, the defaults. */
+async function assertStillFits(db: Db, kind: 'calendars' | 'policies', id: string, spec: unknown) {
+  const users = await db
+    .select({ id: s.clients.id, name: s.clients.name, calendarId: s.clients.calendarId, policyId: s.clients.policyId })
+    .from(s.clients)
+    .where(kind === 'calendars' ? eq(s.clients.calendarId, id) : eq(s.clients.policyId, id));
+  if (!users.length) {
+    if (kind === 'calendars') return assertFit(db, 'spec', spec as CalendarSpec, DEFAULT_POLICY, [], 'with the default policy');
+    return assertFit(db, 'spec', DEFAULT_CALENDAR, effectivePolicy(spec as never), [], 'with the default calendar');
+  }
+  // Clients sharing the other half are checked together: one query for their running clocks.
+  const groups = new Map<string | null, typeof users>();
+  for (const u of users) {
+    const other = kind === 'calendars' ? u.policyId : u.calendarId;
+    groups.set(other, [...(groups.get(other) ?? []), u]);
+  }
+  for (const [other, group] of groups) {
+    const context = `client "${group[0].name}"${group.length > 1 ? ` and ${group.length - 1} more` : ''} use${group.length > 1 ? '' : 's'} it`;
+    const ids = group.map((u) => u.id);
+    if (kind === 'calendars') await assertFit(db, 'spec', spec as CalendarSpec, await policySpec(db, other), ids, context);
+    else await assertFit(db, 'spec', await calendarSpec(db, other), effectivePolicy(spec as never), ids, context);
+  }
+}
+
 export async function settingsRoutes(app: FastifyInstance, deps: AppDeps) {
   const db = deps.database.db;
   const kinds = [
-    { path: 'calendars', table: s.calendars, validate: validateCalendar, defaults: DEFAULT_CALENDAR, normalize: (v: unknown) => v },
+    { path: 'calendars', table: s.calendars, validate: validateCalendar, defaults: DEFAULT_CALENDAR, normalize: normalizeCalendar },
     { path: 'policies', table: s.policies, validate: validatePolicy, defaults: DEFAULT_POLICY, normalize: (v: unknown) => effectivePolicy(v as never) },
   ] as const;
   for (const k of kinds) {
@@ -25,7 +85,9 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps) {
     app.post(`/${k.path}`, async (req, reply) => {
       const b = parse(named, req.body);
       problems(k.validate(b.spec), 'spec');
-      const [row] = await db.insert(table).values({ id: randomUUID(), name: b.name, spec: k.normalize(b.spec) as never }).returning();
+      const spec = k.normalize(b.spec as never);
+      if (k.path === 'calendars') await assertFit(db, 'spec', spec as unknown as CalendarSpec, DEFAULT_POLICY, [], 'with the default policy');
+      const [row] = await db.insert(table).values({ id: randomUUID(), name: b.name, spec: spec as never }).returning();
       return reply.code(201).send(row);
     });
     app.get(`/${k.path}`, async () => ({ [k.path]: await db.select().from(table).orderBy(asc(table.createdAt)) }));
@@ -36,12 +98,19 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps) {
     });
     app.patch<{ Params: { id: string } }>(`/${k.path}/:id`, async (req) => {
       const b = parse(named.partial(), req.body);
-      if (b.spec !== undefined) problems(k.validate(b.spec), 'spec');
-      const patch = { ...(b.name ? { name: b.name } : {}), ...(b.spec !== undefined ? { spec: k.normalize(b.spec) as never } : {}) };
+      const id = uuidParam(req.params.id, k.path);
+      const spec = b.spec === undefined ? undefined : k.normalize(b.spec as never);
+      if (b.spec !== undefined) {
+        problems(k.validate(b.spec), 'spec');
+        const [exists] = await db.select({ id: table.id }).from(table).where(eq(table.id, id));
+        if (!exists) throw new HttpError(404, `${k.path} ${req.params.id} not found`);
+        await assertStillFits(db, k.path, id, spec);
+      }
+      const patch = { ...(b.name ? { name: b.name } : {}), ...(spec !== undefined ? { spec: spec as never } : {}) };
       // Running clocks keep their stored due times; the new settings apply to clocks started from now on.
       const [row] = Object.keys(patch).length
-        ? await db.update(table).set(patch).where(eq(table.id, uuidParam(req.params.id, k.path))).returning()
-        : await db.select().from(table).where(eq(table.id, uuidParam(req.params.id, k.path)));
+        ? await db.update(table).set(patch).where(eq(table.id, id)).returning()
+        : await db.select().from(table).where(eq(table.id, id));
       if (!row) throw new HttpError(404, `${k.path} ${req.params.id} not found`);
       return row;
     });

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { HttpError } from '../errors';
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown, what = 'body'): z.infer<T> {
@@ -25,3 +25,13 @@ export function uuidQuery(v: string | undefined, name: string): string | undefin
   if (!UUID.test(v)) throw new HttpError(400, `${name} must be a UUID`);
   return v;
 }
+
+/**
+ * Length bounds of the admin API (README): ids are indexed (an index row holds ~2.7 KB), names and texts are shown
+ * in Slack and to clients, so every string has a ceiling and a 400 says which.
+ */
+export const LIMITS = { id: 200, name: 200, email: 320, text: 20_000 } as const;
+export const idString = () => z.string().min(1).max(LIMITS.id);
+export const nameString = () => z.string().min(1).max(LIMITS.name);
+export const emailString = () => z.string().max(LIMITS.email).email();
+export const textString = () => z.string().max(LIMITS.text);
