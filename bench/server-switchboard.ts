@@ -16,7 +16,7 @@ async function main() {
     Array.from({ length: accounts }, (_, i) => ({ id: randomUUID(), name: `Bench ${i}`, tier: i % 3 ? 'standard' : 'premium', managerId, inappAccountId: `bench-${i}` })),
   );
   const svc = await createService({
-    database, log: pino({ level: 'warn' }), adminToken: 'bench-admin-token-0123456789', inapp: { secret: process.env.BENCH_SECRET! },
+    database, log: pino({ level: 'warn' }), adminToken: 'bench-admin-token-0123456789', channelEnv: { INAPP_SECRET: process.env.BENCH_SECRET! },
   });
   await svc.app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
   process.send?.('ready');

@@ -7,8 +7,6 @@ import { DataDirLockedError } from './db/dir-lock';
 import { createService } from './services';
 import { resolveAdminToken } from './admin-token';
 
-const IMPLEMENTED = new Set(['inapp', 'slack']);
-
 async function main() {
   let config;
   try {
@@ -41,7 +39,8 @@ async function main() {
     log,
     adminTokenSha256: admin.sha256,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    inapp: config.INAPP_SECRET ? { secret: config.INAPP_SECRET, callbackUrl: config.INAPP_CALLBACK_URL } : undefined,
+    channelEnv: config.channelEnv,
+    publicUrl: config.PUBLIC_URL,
     delivery: {
       clientDeadlineMs: config.OUTBOX_DEADLINE_MINUTES * 60_000, retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
       // A console notice makes several calls; each step that completes is kept, so its budget is a few calls' worth.
@@ -53,15 +52,20 @@ async function main() {
       : undefined,
   });
   const address = await svc.app.listen({ port: config.PORT, host: config.HOST });
+  // Webhook registrations and the like: a channel that can't set itself up stops start-up, naming why.
+  await svc.startChannels();
   svc.jobs.start();
+  svc.receivers.start();
 
   const url = config.PUBLIC_URL ?? address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-  const pending = config.channels.filter((c) => !IMPLEMENTED.has(c));
   console.log(`Switchboard is running at ${url}`);
   console.log(`  database: ${database.kind === 'pglite' ? `embedded PGlite in ${dataDir} (for trying out and single small machines)` : 'PostgreSQL'}`);
-  console.log(`  client channels: ${config.channels.filter((c) => IMPLEMENTED.has(c) && c !== 'slack').join(', ') || 'none (set INAPP_SECRET to enable the in-app channel)'}`);
+  if (svc.channelInstances.length) {
+    console.log('  client channels:');
+    for (const c of svc.channelInstances) console.log(`    ${c.instance.describe?.() ?? c.name}`);
+  } else console.log('  client channels: none (set INAPP_SECRET for the in-app channel; README lists every channel\'s settings)');
   console.log(`  manager console: ${config.channels.includes('slack') ? 'Slack' : 'admin API and log (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack)'}`);
-  if (pending.length) console.log(`  configured but not available in this version: ${pending.join(', ')}`);
+  if (config.pending.length) console.log(`  configured but not available in this version: ${config.pending.join(', ')}`);
   // Printed once, when generated; afterwards only where it is kept (tokens don't belong in every start-up log).
   if (admin.banner) console.log(`  ${admin.banner}`);
 
@@ -73,6 +77,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
     await svc.app.close();
+    await svc.closeChannels();
     await svc.jobs.stop();
     await database.close();
     process.exit(0);

@@ -1,7 +1,13 @@
 // Composition shared by main.ts, the tests and the benchmark: database → core → adapters → http → jobs.
 import type { FastifyInstance } from 'fastify';
-import { createInappAdapter } from '../adapters/inapp';
+import { CHANNEL_MODULES } from '../adapters';
+import { enabledChannels } from './channels/enable';
+import type { ChannelInstance } from './channels/module';
+import { channelState } from './channels/state';
 import { LogConsole } from './console/log-console';
+import { ingest } from './core/intake';
+import { conversationMessages } from './db/readback';
+import { ReceiverRunner, type ReceiverOptions } from './jobs/receivers';
 import type { Core } from './core/context';
 import { DEFAULT_DELIVERY, type DeliveryPolicy } from './core/effects';
 import type { ChannelAdapter, Clock, Logger, ManagerConsole } from './core/ports';
@@ -27,7 +33,11 @@ export interface ServiceOptions {
   adminTokenSha256?: string;
   clock?: Clock;
   bodyLimit?: number;
-  inapp?: { secret: string; callbackUrl?: string };
+  /** The environment channel modules read (INAPP_SECRET, TELEGRAM_BOT_TOKEN, ...): a channel is on when it is set. */
+  channelEnv?: Record<string, string | undefined>;
+  /** Where platforms reach the service (PUBLIC_URL). */
+  publicUrl?: string;
+  receivers?: ReceiverOptions;
   delivery?: Partial<DeliveryPolicy>;
   jobs?: Partial<JobOptions>;
   console?: ManagerConsole;
@@ -41,7 +51,14 @@ export interface Service {
   metrics: Metrics;
   console: ManagerConsole;
   channels: Map<string, ChannelAdapter>;
+  /** The enabled channel modules' instances, in registry order. */
+  channelInstances: { name: string; instance: ChannelInstance }[];
+  receivers: ReceiverRunner;
   slack: SlackConsole | null;
+  /** Runs the channels' start-up steps (registering webhooks); after the server listens. */
+  startChannels(): Promise<void>;
+  /** Stops the receivers and what the channels opened. */
+  closeChannels(): Promise<void>;
 }
 
 export async function createService(o: ServiceOptions): Promise<Service> {
@@ -51,9 +68,22 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     log: o.log,
     delivery: { ...DEFAULT_DELIVERY, ...o.delivery },
   };
-  const channels = new Map<string, ChannelAdapter>();
-  if (o.inapp) channels.set('inapp', createInappAdapter({ ...o.inapp, now: () => core.clock.now() }));
   const metrics = createMetrics();
+  const { enabled, problems } = enabledChannels(o.channelEnv ?? {}, CHANNEL_MODULES);
+  if (problems.length) throw new Error(`channel configuration is not valid: ${problems.join('; ')}`);
+  const channelInstances: { name: string; instance: ChannelInstance }[] = [];
+  for (const { module, config } of enabled) {
+    const name = module.name;
+    const instance = await module.create({
+      config, clock: core.clock, log: o.log, metrics, publicUrl: o.publicUrl ?? null, bodyLimit: o.bodyLimit ?? 1024 * 1024,
+      ingest: (env) => ingest(core, env),
+      state: channelState(o.database.db, name),
+      readback: (key, after, limit) => conversationMessages(o.database.db, key, name, after, limit),
+      moveConversation: (from, to) => core.store.tx((tx) => tx.moveConversation(name, from, to)),
+    });
+    channelInstances.push({ name, instance });
+  }
+  const channels = new Map<string, ChannelAdapter>(channelInstances.map((c) => [c.name, c.instance.adapter]));
   let slackConsole: SlackConsole | null = null;
   let slackHttp: { receiver: FastifyReceiver; signingSecret: string } | undefined;
   if (o.slack) {
@@ -67,7 +97,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const managerConsole = o.console ?? slackConsole ?? new LogConsole(o.log);
   const app = await buildApp({
     core, database: o.database, metrics, adminTokenSha256: o.adminTokenSha256 ?? sha256(o.adminToken ?? ''), bodyLimit: o.bodyLimit ?? 1024 * 1024,
-    inapp: o.inapp ? { secret: o.inapp.secret } : undefined,
+    channels: channelInstances,
     slack: slackHttp,
   });
   const jobs = new JobRunner(core, { channels, console: managerConsole }, { tickMs: 1000, pollMs: 500, leaseMs: 15_000, batch: 100, ...o.jobs }, {
@@ -77,5 +107,20 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     itemError: (job) => metrics.jobErrors.inc({ job }),
     inFlight: (lane, n) => metrics.outboxInFlight.set({ lane }, n),
   });
-  return { core, app, jobs, metrics, console: managerConsole, channels, slack: slackConsole };
+  const receivers = new ReceiverRunner(
+    o.database.db,
+    channelInstances.flatMap((c) => (c.instance.receivers ?? []).map((receiver) => ({ channel: c.name, receiver }))),
+    o.log,
+    o.receivers,
+  );
+  return {
+    core, app, jobs, metrics, console: managerConsole, channels, channelInstances, receivers, slack: slackConsole,
+    startChannels: async () => {
+      for (const c of channelInstances) await c.instance.startup?.();
+    },
+    closeChannels: async () => {
+      await receivers.stop();
+      for (const c of channelInstances) await c.instance.close?.();
+    },
+  };
 }

@@ -59,6 +59,11 @@ export interface ChannelDeps<Cfg> {
   state: ChannelState;
   /** A conversation read back in commit order (the in-app read-back route, the web widget). */
   readback(conversationKey: string, after: number, limit: number): Promise<ReadbackMessage[]>;
+  /**
+   * A conversation that moved on the platform (a Telegram group upgraded to a supergroup): its open cases, queued
+   * deliveries, link and identities follow. Returns how many open cases moved.
+   */
+  moveConversation(from: { conversationKey: string; linkKey?: string }, to: { conversationKey: string; linkKey?: string; address: unknown }): Promise<number>;
 }
 
 export interface ChannelInstance {
@@ -78,6 +83,8 @@ export interface ChannelInstance {
   close?(): Promise<void>;
   /** One line for the start-up banner, e.g. "telegram (webhook at https://…/webhooks/telegram)". */
   describe?(): string;
+  /** Where a client redeems a link code on this platform (Telegram: https://t.me/<bot>?start=<code>). */
+  linkUrl?(code: string): string;
 }
 
 export interface ChannelModule<Cfg = unknown> {

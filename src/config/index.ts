@@ -1,6 +1,10 @@
 // One validated configuration, read once at start. A channel is enabled when its credentials are present; a
-// partial set stops start-up with a message naming what is missing (SPEC §7).
+// partial set stops start-up with a message naming what is missing (SPEC §7). Client channels declare their own
+// variables (adapters/<name>/index.ts); this file knows only the service's own and the Slack console's.
 import { z } from 'zod';
+import { CHANNEL_MODULES } from '../../adapters';
+import { enabledChannels } from '../channels/enable';
+import type { ChannelModule } from '../channels/module';
 
 const num = (def: number) => z.coerce.number().int().positive().default(def);
 
@@ -13,8 +17,6 @@ const schema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: num(1024 * 1024),
-  INAPP_SECRET: z.string().min(16, 'INAPP_SECRET must be at least 16 characters').optional(),
-  INAPP_CALLBACK_URL: z.string().url().optional(),
   SLA_TICK_MS: num(1000),
   OUTBOX_POLL_MS: num(500),
   OUTBOX_DEADLINE_MINUTES: num(24 * 60),
@@ -27,11 +29,17 @@ const schema = z.object({
   SLACK_LEAD_CHANNEL: z.string().regex(/^[CG][A-Z0-9]+$/, 'SLACK_LEAD_CHANNEL must be a channel id (C…)').optional(),
 });
 
-export type Config = z.infer<typeof schema> & { channels: string[] };
+export type Config = z.infer<typeof schema> & {
+  /** Enabled client channels (registry order), then 'slack' when the manager console is configured. */
+  channels: string[];
+  /** Channels configured but not in this version (their variables are only checked for completeness). */
+  pending: string[];
+  /** The environment channel modules read their variables from. */
+  channelEnv: Record<string, string>;
+};
 
-/** Credentials that only make sense together; any one present requires the rest. */
+/** Credentials that only make sense together, for what is not a channel module: the console, channels to come. */
 const GROUPS: Record<string, string[]> = {
-  inapp: ['INAPP_SECRET'],
   slack: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'],
   telegram: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'],
   botframework: ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD'],
@@ -45,18 +53,28 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: readonly ChannelModule<any>[] = CHANNEL_MODULES): Config {
   const problems: string[] = [];
-  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
   const parsed = schema.safeParse(clean);
   if (!parsed.success) for (const i of parsed.error.issues) problems.push(`${i.path.join('.')}: ${i.message}`);
-  const channels: string[] = [];
+  const found = enabledChannels(clean, modules);
+  problems.push(...found.problems);
+  // An optional variable alone (INAPP_CALLBACK_URL without INAPP_SECRET) is a half-configured channel too.
+  for (const m of modules) {
+    const optional = (m.env.optional ?? []).filter((n) => clean[n]);
+    const missing = m.env.required.filter((n) => !clean[n]);
+    if (optional.length && missing.length === m.env.required.length)
+      problems.push(`${m.name}: ${optional.join(', ')} set but ${missing.join(', ')} missing`);
+  }
+  const channels = found.enabled.map((e) => e.module.name as string);
+  const pending: string[] = [];
   for (const [channel, names] of Object.entries(GROUPS)) {
+    if (modules.some((m) => m.name === channel)) continue;
     const present = names.filter((n) => clean[n]);
-    if (present.length === names.length) channels.push(channel);
+    if (present.length === names.length) (channel === 'slack' ? channels : pending).push(channel);
     else if (present.length) problems.push(`${channel}: ${present.join(', ')} set but ${names.filter((n) => !clean[n]).join(', ')} missing`);
   }
-  if (clean.INAPP_CALLBACK_URL && !clean.INAPP_SECRET) problems.push('inapp: INAPP_CALLBACK_URL set but INAPP_SECRET missing');
   if (problems.length) throw new ConfigError(problems);
-  return { ...parsed.data!, channels };
+  return { ...parsed.data!, channels, pending, channelEnv: clean };
 }

@@ -1,12 +1,12 @@
 // buildApp(deps) returns a fastify instance and never listens: tests use inject(), main.ts listens.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Core } from '../core/context';
+import type { ChannelInstance } from '../channels/module';
 import type { Database } from '../db/connect';
 import { adminRoutes } from './admin';
 import { errorHandler } from './errors';
 import { healthRoutes } from './health';
 import { inputGuards } from './input';
-import { inappRoutes } from './inapp';
 import { slackRoutes } from './slack';
 import type { FastifyReceiver } from '../console/slack/receiver';
 import type { Metrics } from './metrics';
@@ -18,7 +18,8 @@ export interface AppDeps {
   /** Hex SHA-256 of the admin bearer token (instances sharing a database may only know the hash). */
   adminTokenSha256: string;
   bodyLimit: number;
-  inapp?: { secret: string };
+  /** Enabled client channels: their inbound routes, and where a link code is redeemed on each. */
+  channels?: { name: string; instance: ChannelInstance }[];
   slack?: { receiver: FastifyReceiver; signingSecret: string };
 }
 
@@ -49,7 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler(deps.core.log));
   inputGuards(app);
   await app.register(healthRoutes, deps);
-  if (deps.inapp) await app.register(inappRoutes, { ...deps, inapp: deps.inapp });
+  // Each channel's routes in a plugin of their own: a channel's raw-body parser never reaches another's routes.
+  for (const c of deps.channels ?? []) if (c.instance.routes) await app.register(async (scope) => c.instance.routes!(scope));
   if (deps.slack) await app.register(slackRoutes, { ...deps, slack: deps.slack });
   await app.register(adminRoutes, { ...deps, prefix: '/api/v1' });
   return app;

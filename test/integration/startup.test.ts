@@ -65,8 +65,10 @@ const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { 
     fs.cpSync(templateDir(), dir, { recursive: true });
     fs.rmSync(path.join(dir, '.switchboard.lock'), { recursive: true, force: true });
     fs.chmodSync(dir, 0o755);
-    const first = await start({ DATA_DIR: dir });
+    const first = await start({ DATA_DIR: dir, INAPP_SECRET: 'startup-secret-0123456789' });
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    // The banner lists the enabled channels from the registry.
+    expect(first.out()).toMatch(/client channels:\n {4}inapp \(POST \/webhooks\/inapp/);
     expect(first.err()).toMatch(/was readable by other users \(mode 755\)/);
     const token = /admin token \(generated, kept in .*\): (\S+)/.exec(first.out())![1];
     expect(await get(`${first.url}/healthz`)).toBe(200);
@@ -77,6 +79,7 @@ const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { 
 
     // Later starts don't print the token again.
     const second = await start({ DATA_DIR: dir });
+    expect(second.out()).toMatch(/client channels: none/);
     expect(second.out()).not.toContain(token);
     expect(second.err()).not.toMatch(/readable by other users/);
     expect(await get(`${second.url}/api/v1/managers`, { authorization: `Bearer ${token}` })).toBe(200);

@@ -1,14 +1,24 @@
 // One scenario, every channel: the transcript of core-level facts must be the same whichever channel the client
 // uses. New channels join by adding their harness to HARNESSES.
-import inappHarness from '../../adapters/inapp/harness';
+import { CHANNEL_MODULES } from '../../adapters';
 import { startTestService, type TestService } from '../support/service';
-import type { ChannelHarness } from './harness';
+import type { ChannelHarness, HarnessFactory } from './harness';
 
-const HARNESSES: [string, ChannelHarness][] = [['inapp', inappHarness()]];
+// Every registered channel, each through the harness its folder ships (adapters/<name>/harness.ts).
+const HARNESSES: [string, ChannelHarness][] = CHANNEL_MODULES.map((m) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const make = require(`../../adapters/${m.name}/harness`).default as HarnessFactory;
+  return [m.name, make()];
+});
 
 let t: TestService;
 let managerId: string;
-const transcripts = new Map<string, unknown>();
+/** scenario → channel → what a client and a manager would notice. */
+const transcripts = new Map<string, Map<string, unknown>>();
+const record = (scenario: string, channel: string, value: unknown) => {
+  if (!transcripts.has(scenario)) transcripts.set(scenario, new Map());
+  transcripts.get(scenario)!.set(channel, value);
+};
 
 beforeAll(async () => {
   const env = Object.assign({}, ...(await Promise.all(HARNESSES.map(([, h]) => h.prepare()))));
@@ -33,10 +43,14 @@ function neutral(h: ChannelHarness, number: number) {
 }
 
 describe.each(HARNESSES)('%s', (name, h) => {
+  let clientId: string;
+  /** The channel's client's open case (one at a time in these scenarios). */
+  const caseOf = async () => (await t.admin('GET', `/api/v1/cases?clientId=${clientId}&status=open`)).json.cases[0].number as number;
   beforeAll(async () => {
     const c = await t.admin('POST', '/api/v1/clients', { name: `Parity ${name}`, tier: 'premium', managerId });
     expect(c.status).toBe(201);
-    await h.link(t, c.json.id);
+    clientId = c.json.id;
+    await h.link(t, clientId);
   });
 
   test('a case from first message to resolution, with a redelivery on the way', async () => {
@@ -65,7 +79,7 @@ describe.each(HARNESSES)('%s', (name, h) => {
       inbound: done.messages.filter((m: { direction: string }) => m.direction === 'inbound').length,
       received: neutral(h, kase.number),
     };
-    transcripts.set(name, transcript);
+    record('lifecycle', name, transcript);
     expect(transcript).toEqual({
       urgency: 'high', status: 'resolved', sla: 'met', etas: ['met'], inbound: 2,
       received: [
@@ -98,10 +112,33 @@ describe.each(HARNESSES)('%s', (name, h) => {
     const status = h.received()[before];
     expect(status.text).toMatch(/^Your open cases:\n#\d+ — Hi, the dashboard shows wrong numbers for yesterday — low, open$/);
   });
+
+  test('the client picks an urgency from the choices on the acknowledgement', async () => {
+    t.clock.set('2026-11-25T08:00:00Z'); // Wednesday 11:00 in Moscow
+    await t.admin('POST', `/api/v1/cases/${await caseOf()}/resolve`, { managerId });
+    await t.drain();
+    t.clock.set('2026-12-07T08:00:00Z'); // past the reopen window: a new case
+    const before = h.received().length;
+    await h.clientSays('How do I export the monthly report?');
+    await t.drain();
+    const ack = h.received()[before];
+    expect(ack.choices).toContain('/urgency critical');
+    const picked = await h.choose('/urgency critical');
+    expect(picked.status).toBe(200);
+    await t.drain();
+    const told = h.received()[before + 1];
+    expect(told.text.replaceAll(/#\d+/g, '#N')).toBe('Case #N is now critical. You will get a response by Mon 7 Dec 2026, 11:15 (Europe/Moscow).');
+    const kase = (await t.admin('GET', `/api/v1/cases/${await caseOf()}`)).json;
+    expect(kase).toMatchObject({ urgency: 'critical', urgencySource: 'client', sla: { state: 'running', dueAt: '2026-12-07T08:15:00.000Z' } });
+    record('choice', name, neutral(h, kase.number).slice(before));
+  });
 });
 
 test('every channel produced the same transcript', () => {
-  const all = [...transcripts.values()].map((x) => JSON.stringify(x));
-  expect(all.length).toBe(HARNESSES.length);
-  expect(new Set(all).size).toBe(1);
+  expect([...transcripts.keys()].sort()).toEqual(['choice', 'lifecycle']);
+  for (const [scenario, byChannel] of transcripts) {
+    expect({ scenario, channels: [...byChannel.keys()] }).toEqual({ scenario, channels: HARNESSES.map(([n]) => n) });
+    const distinct = new Set([...byChannel.values()].map((v) => JSON.stringify(v)));
+    expect({ scenario, distinct: distinct.size }).toEqual({ scenario, distinct: 1 });
+  }
 });

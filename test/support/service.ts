@@ -60,11 +60,13 @@ export async function startTestService(
     // With Slack configured the Slack console is the console of record; otherwise a log console tests can read.
     console: opts.slack ? undefined : console,
     slack: opts.slack ? { botToken: 'xoxb-test-token', signingSecret: SLACK_SIGNING_SECRET, apiUrl: opts.slack.apiUrl, leadChannel: opts.slack.leadChannel } : undefined,
-    inapp: { secret: INAPP_SECRET, callbackUrl: callback.url },
+    channelEnv: { INAPP_SECRET, INAPP_CALLBACK_URL: callback.url, ...opts.env },
+    publicUrl: opts.env?.PUBLIC_URL,
     delivery: { retryBaseMs: 1000, retryMaxMs: 60_000, ...opts.delivery },
     jobs: opts.jobs,
   });
   await svc.app.ready();
+  await svc.startChannels();
   const t: TestService = {
     ...svc, db, clock, log, callback, notices: console.delivered,
     async inapp(body, o = {}) {
@@ -97,6 +99,7 @@ export async function startTestService(
     },
     tick: () => svc.jobs.tick(),
     async close() {
+      await svc.closeChannels();
       await svc.jobs.stop();
       await svc.app.close();
       if (!opts.callback) await callback.stop();

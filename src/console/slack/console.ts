@@ -52,6 +52,12 @@ export class SlackConsole implements ManagerConsole {
       case 'client_message':
         if (n.messageId) await step('message', () => this.postClientMessage(thread, n.messageId!));
         break;
+      case 'message_edited':
+        if (n.messageId) await step('message', () => this.postClientMessage(thread, n.messageId!, 'edited their message'));
+        break;
+      case 'message_deleted':
+        if (n.messageId) await step('message', () => this.postClientMessage(thread, n.messageId!, 'deleted their message'));
+        break;
       case 'reply_delivered':
         await step('confirm', () => this.confirmDelivery(thread, n));
         break;
@@ -131,10 +137,11 @@ export class SlackConsole implements ManagerConsole {
     }
   }
 
-  private async postClientMessage(thread: { channel: string; ts: string }, messageId: string) {
+  /** A client's message in the case thread; `change` says it is an edit (the new text) or a deletion (the text as it was). */
+  private async postClientMessage(thread: { channel: string; ts: string }, messageId: string, change?: string) {
     const m = await this.data.message(messageId);
     if (!m) return;
-    const who = m.contactName ?? 'Client';
+    const who = `${m.contactName ?? 'Client'}${change ? ` ${change}` : ''}`;
     const files = (m.m.attachments as { name: string; url: string }[]).map((a) => `\n<${a.url}|${a.name}>`).join('');
     const links = (m.m.attachments as { name: string; url: string }[]).map((a) => `\n${mrkdwnLink(a.url, a.name)}`).join('');
     await slack(() =>

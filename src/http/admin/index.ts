@@ -7,6 +7,7 @@ import { HttpError } from '../errors';
 import { sha256 } from '../../admin-token';
 import { caseRoutes } from './cases';
 import { peopleRoutes } from './people';
+import { linkRoutes } from './links';
 import { programRoutes } from './programs';
 import { reportRoutes } from './reports';
 import { settingsRoutes } from './settings';
@@ -26,4 +27,5 @@ export async function adminRoutes(app: FastifyInstance, opts: AppDeps & { prefix
   await app.register(caseRoutes, deps);
   await app.register(reportRoutes, deps);
   await app.register(programRoutes, deps);
+  await app.register(linkRoutes, deps);
 }

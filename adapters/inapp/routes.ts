@@ -1,21 +1,23 @@
-// The vendor's in-app chat (SPEC §7). Verified before anything is parsed or stored; the raw-body parser lives
-// inside this plugin only, so other routes keep fastify's JSON parser.
+// The vendor's in-app chat (SPEC §7): the webhook and the read-back. Verified before anything is parsed or stored;
+// the raw-body parser lives inside this plugin only, so other routes keep fastify's JSON parser.
 import type { FastifyInstance } from 'fastify';
-import { conversationKey, InvalidPayload, normalize, SignatureError, verify } from '../../adapters/inapp';
-import { ingest } from '../core/intake';
-import { conversationMessages } from '../db/readback';
-import type { AppDeps } from './app';
-import { HttpError } from './errors';
-import { assertStorable } from './input';
+import type { ChannelDeps } from '../../src/channels/module';
+import { HttpError } from '../../src/http/errors';
+import { assertStorable } from '../../src/http/input';
+import { conversationKey } from './address';
+import type { InappConfig } from './config';
+import { InvalidPayload, normalize } from './normalize';
+import { SignatureError, verify } from './signature';
 
-export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp: { secret: string } }) {
-  const { core, metrics } = deps;
+export async function inappRoutes(app: FastifyInstance, deps: ChannelDeps<InappConfig>) {
+  const { metrics, clock } = deps;
+  const secret = deps.config.INAPP_SECRET;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const check = (req: { headers: Record<string, unknown>; method: string; url: string }, body?: Buffer) => {
     try {
-      verify(deps.inapp.secret, req.headers, { method: req.method, path: req.url, body }, core.clock.now());
+      verify(secret, req.headers, { method: req.method, path: req.url, body }, clock.now());
     } catch (err) {
       if (err instanceof SignatureError) {
         metrics.inbound.inc({ channel: 'inapp', outcome: 'unauthorized' });
@@ -39,7 +41,7 @@ export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp:
     assertStorable(body);
     let envelope;
     try {
-      envelope = normalize(body, core.clock.now());
+      envelope = normalize(body, clock.now());
     } catch (err) {
       if (err instanceof InvalidPayload) {
         metrics.inbound.inc({ channel: 'inapp', outcome: 'invalid' });
@@ -47,7 +49,7 @@ export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp:
       }
       throw err;
     }
-    const out = await ingest(core, envelope);
+    const out = await deps.ingest(envelope);
     metrics.inbound.inc({ channel: 'inapp', outcome: out.status });
     metrics.ingestSeconds.observe({ channel: 'inapp' }, Number(process.hrtime.bigint() - started) / 1e9);
     return out.status === 'stored'
@@ -66,7 +68,7 @@ export async function inappRoutes(app: FastifyInstance, deps: AppDeps & { inapp:
       const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
       if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, `after must be an integer from 0 to ${Number.MAX_SAFE_INTEGER} (the seq of the last message you have)`);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be an integer from 1 to 500');
-      const messages = await conversationMessages(deps.database.db, conversationKey(req.params.accountId), 'inapp', after, limit);
+      const messages = await deps.readback(conversationKey(req.params.accountId), after, limit);
       return { messages, next: messages.length ? messages[messages.length - 1].seq : after };
     },
   );

@@ -1,0 +1,6 @@
+// The channel registry: every client channel the service can run, one line each. Composition iterates it; adding
+// a channel is its folder and one line here.
+import type { ChannelModule } from '../src/channels/module';
+import inapp from './inapp';
+
+export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp];

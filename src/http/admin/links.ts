@@ -1,0 +1,56 @@
+// Channel accounts tied to a client (a Telegram chat, a Teams tenant, a mail domain), and one-time link codes a
+// manager sends a client so they tie a chat themselves (`/start <code>`, e.g. through a Telegram deep link).
+import { randomBytes } from 'node:crypto';
+import { and, asc, eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CHANNELS } from '../../core/model';
+import * as s from '../../db/schema';
+import type { AppDeps } from '../app';
+import { HttpError } from '../errors';
+import { idString, parse, uuidParam } from './validate';
+
+const link = z.object({ channel: z.enum(CHANNELS), key: idString() });
+const CODE_HOURS = { default: 7 * 24, max: 30 * 24 };
+
+export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
+  const db = deps.database.db;
+  const client = async (id: string) => {
+    const [c] = await db.select().from(s.clients).where(eq(s.clients.id, uuidParam(id, 'client')));
+    if (!c) throw new HttpError(404, `client ${id} not found`);
+    return c;
+  };
+  const list = async (clientId: string) => ({
+    links: (await db.select().from(s.clientLinks).where(eq(s.clientLinks.clientId, clientId)).orderBy(asc(s.clientLinks.createdAt)))
+      .map((l) => ({ channel: l.channel, key: l.key, createdAt: l.createdAt.toISOString() })),
+  });
+
+  app.get<{ Params: { id: string } }>('/clients/:id/links', async (req) => list((await client(req.params.id)).id));
+
+  app.post<{ Params: { id: string } }>('/clients/:id/links', async (req, reply) => {
+    const b = parse(link, req.body);
+    const c = await client(req.params.id);
+    const [taken] = await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key)));
+    if (taken && taken.clientId !== c.id) throw new HttpError(409, `${b.channel} ${b.key} is linked to another client; unlink it there first`);
+    if (!taken) await db.insert(s.clientLinks).values({ channel: b.channel, key: b.key, clientId: c.id }).onConflictDoNothing();
+    return reply.code(taken ? 200 : 201).send(await list(c.id));
+  });
+
+  app.delete<{ Params: { id: string } }>('/clients/:id/links', async (req) => {
+    const b = parse(link, req.body);
+    const c = await client(req.params.id);
+    await db.delete(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key), eq(s.clientLinks.clientId, c.id)));
+    return list(c.id);
+  });
+
+  app.post<{ Params: { id: string } }>('/clients/:id/link-codes', async (req, reply) => {
+    const b = parse(z.object({ expiresInHours: z.number().int().min(1).max(CODE_HOURS.max).optional() }), req.body ?? {});
+    const c = await client(req.params.id);
+    // 16 characters of [A-Za-z0-9_-]: what a Telegram start parameter may carry, and unguessable.
+    const code = randomBytes(12).toString('base64url');
+    const expiresAt = new Date(deps.core.clock.now().getTime() + (b.expiresInHours ?? CODE_HOURS.default) * 3600_000);
+    await db.insert(s.linkCodes).values({ code, clientId: c.id, expiresAt });
+    const links = Object.fromEntries((deps.channels ?? []).filter((ch) => ch.instance.linkUrl).map((ch) => [ch.name, ch.instance.linkUrl!(code)]));
+    return reply.code(201).send({ code, clientId: c.id, expiresAt: expiresAt.toISOString(), command: `/start ${code}`, links });
+  });
+}
