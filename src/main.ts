@@ -54,8 +54,7 @@ async function main() {
   const address = await svc.app.listen({ port: config.PORT, host: config.HOST });
   // Webhook registrations and the like: a channel that can't set itself up stops start-up, naming why.
   await svc.startChannels();
-  svc.jobs.start();
-  svc.receivers.start();
+  await svc.startBackground();
 
   const url = config.PUBLIC_URL ?? address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   console.log(`Switchboard is running at ${url}`);
@@ -76,9 +75,10 @@ async function main() {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 25_000);
     force.unref();
+    // Webhooks stop first (platforms redeliver what we don't answer), then background work finishes or lets go.
     await svc.app.close();
+    await svc.stopBackground();
     await svc.closeChannels();
-    await svc.jobs.stop();
     await database.close();
     process.exit(0);
   };

@@ -14,6 +14,8 @@ import type { ChannelAdapter, Clock, Logger, ManagerConsole } from './core/ports
 import { systemClock } from './core/ports';
 import type { Database } from './db/connect';
 import { DrizzleStore } from './db/store';
+import { OUTBOX_CHANNEL } from './db/raw';
+import { describeError } from './core/errors';
 import { buildApp } from './http/app';
 import { sha256 } from './admin-token';
 import { createMetrics, type Metrics } from './http/metrics';
@@ -57,13 +59,17 @@ export interface Service {
   slack: SlackConsole | null;
   /** Runs the channels' start-up steps (registering webhooks); after the server listens. */
   startChannels(): Promise<void>;
+  /** The background work of a running instance: SLA ticker, outbox drainer (woken by commits and NOTIFY), receivers. */
+  startBackground(): Promise<void>;
+  stopBackground(): Promise<void>;
   /** Stops the receivers and what the channels opened. */
   closeChannels(): Promise<void>;
 }
 
 export async function createService(o: ServiceOptions): Promise<Service> {
+  const store = new DrizzleStore(o.database.db, o.database.kind);
   const core: Core = {
-    store: new DrizzleStore(o.database.db, o.database.kind),
+    store,
     clock: o.clock ?? systemClock,
     log: o.log,
     delivery: { ...DEFAULT_DELIVERY, ...o.delivery },
@@ -107,6 +113,9 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     itemError: (job) => metrics.jobErrors.inc({ job }),
     inFlight: (lane, n) => metrics.outboxInFlight.set({ lane }, n),
   });
+  // A commit that queued deliveries drains them at once instead of at the next poll.
+  store.onOutboxQueued = () => jobs.wakeDrainer();
+  let listening: { close(): Promise<void> } | null = null;
   const receivers = new ReceiverRunner(
     o.database.db,
     channelInstances.flatMap((c) => (c.instance.receivers ?? []).map((receiver) => ({ channel: c.name, receiver }))),
@@ -121,6 +130,16 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     closeChannels: async () => {
       await receivers.stop();
       for (const c of channelInstances) await c.instance.close?.();
+    },
+    startBackground: async () => {
+      jobs.start();
+      receivers.start();
+      listening = await o.database.listen(OUTBOX_CHANNEL, () => jobs.wakeDrainer(), (err) => o.log.warn({ err: describeError(err) }, 'LISTEN for queued work failed; polling covers it'));
+    },
+    stopBackground: async () => {
+      await listening?.close();
+      await receivers.stop();
+      await jobs.stop();
     },
   };
 }

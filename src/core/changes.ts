@@ -1,7 +1,7 @@
 // A unit of work: core decides, records every row it wants written here, and the store applies the whole set in
 // the caller's transaction. Updates to one row are merged so each row is written once.
 import type {
-  CallRequestRow, CaseRow, ClientLinkRow, ClientRow, ClockEventRow, ClockRow, ContactRow, EtaRow, FeatureRequestRow, IdentityRow,
+  CallRequestRow, CaseRow, ChannelStateRow, ClientLinkRow, ClientRow, ClockEventRow, ClockRow, ContactRow, EtaRow, FeatureRequestRow, IdentityRow,
   InboundDeliveryRow, ManagerRow, MessageRow, MilestoneRow, OutboxRow, PlatformIdRow, TimelineRow,
 } from './records';
 
@@ -23,6 +23,7 @@ export interface TableRows {
   featureRequests: FeatureRequestRow;
   callRequests: CallRequestRow;
   outbox: OutboxRow;
+  channelState: ChannelStateRow;
 }
 export type TableName = keyof TableRows;
 /** Tables whose rows have a string `id` and can be updated. */
@@ -45,8 +46,12 @@ export interface Guard {
   version: number;
 }
 
+/** Rows written whether or not they exist (by their primary key): the last value wins. */
+export type UpsertTable = 'channelState';
+
 export class ChangeSet {
   readonly inserts: Insert[] = [];
+  readonly upserts: Insert<UpsertTable>[] = [];
   readonly guards: Guard[] = [];
   /** Set by a store that decided from remembered settings: apply only if they haven't changed since. */
   configVersion?: number;
@@ -55,6 +60,10 @@ export class ChangeSet {
   insert<T extends TableName>(table: T, row: TableRows[T]): TableRows[T] {
     this.inserts.push({ table, row } as Insert);
     return row;
+  }
+
+  upsert<T extends UpsertTable>(table: T, row: TableRows[T]): void {
+    this.upserts.push({ table, row } as Insert<UpsertTable>);
   }
 
   update<T extends UpdatableTable>(table: T, id: string, patch: Partial<TableRows[T]>): void {

@@ -32,6 +32,14 @@ export interface ContactRow {
   timeZone: string | null;
 }
 
+/** A channel's own durable state (a mailbox's UIDVALIDITY and last UID), written with the message it follows. */
+export interface ChannelStateRow {
+  channel: string;
+  key: string;
+  value: unknown;
+  updatedAt: Date;
+}
+
 /** A channel account (a chat, a tenant, a mail domain) tied to a client. */
 export interface ClientLinkRow {
   channel: string;

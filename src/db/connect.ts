@@ -14,6 +14,8 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
+  /** Calls `fn` on every NOTIFY on `channel`, from any instance, until closed; reconnects by itself. */
+  listen(channel: string, fn: () => void, log?: (err: unknown) => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,50 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     db,
     kind: 'postgres',
     ping: async () => void (await pool.query('SELECT 1')),
+    listen: (channel, fn, log) => listenPostgres(url, channel, fn, log),
     close: () => pool.end(),
+  };
+}
+
+/**
+ * LISTEN needs a connection of its own for as long as it listens (a pooled one would be handed to others). A lost
+ * connection is reopened with backoff; notifications sent meanwhile are missed, which the callers' polls cover.
+ */
+async function listenPostgres(url: string, channel: string, fn: () => void, log?: (err: unknown) => void) {
+  const { Client } = await import('pg');
+  let client: InstanceType<typeof Client> | null = null;
+  let closed = false;
+  let retry: NodeJS.Timeout | null = null;
+  const connect = async (attempt: number) => {
+    if (closed) return;
+    const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    c.on('error', (err) => log?.(err));
+    c.on('notification', () => fn());
+    c.on('end', () => {
+      // Only a connection that was listening reconnects here; a failed attempt is retried below.
+      if (client !== c) return;
+      client = null;
+      if (!closed) retry = setTimeout(() => void connect(1), 1000);
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      client = c;
+      // Anything queued while we weren't listening is picked up now rather than at the next poll.
+      fn();
+    } catch (err) {
+      log?.(err);
+      await c.end().catch(() => undefined);
+      if (!closed) retry = setTimeout(() => void connect(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
+    }
+  };
+  await connect(0);
+  return {
+    close: async () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
   };
 }
 
@@ -69,6 +114,8 @@ export async function openPglite(dataDir: string | null, opts: { warn?: (msg: st
       db,
       kind: 'pglite',
       ping: async () => void (await client.query('SELECT 1')),
+      // One process serves an embedded database, and the store already wakes it in process.
+      listen: async () => ({ close: async () => undefined }),
       close: async () => {
         await client.close();
         await lock?.release();

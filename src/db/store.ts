@@ -82,6 +82,7 @@ export class DrizzleStore implements Store {
             if (RETRYABLE_PG.has(pgCode(err) ?? '')) throw new ConflictError(describeError(err));
             throw err;
           }
+          if (queuesOutbox(cs)) this.onOutboxQueued?.();
           // A plain append leaves the context as it was; anything else (a clock, a status, a new contact) changes it.
           if (key && (cs.updates.length || cs.inserts.some((i) => CONTEXT_TABLES.has(i.table)))) this.contexts.delete(key);
         },
@@ -91,10 +92,16 @@ export class DrizzleStore implements Store {
     }
   }
 
+  /** Called after a commit that queued outbox rows (wakes this instance's drainer; NOTIFY wakes the others). */
+  onOutboxQueued: (() => void) | null = null;
+
   async tx<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((tx) => fn(new DrizzleTx(tx as unknown as Db, this.kind)));
+        let queued = false;
+        const out = await this.db.transaction((tx) => fn(new DrizzleTx(tx as unknown as Db, this.kind, undefined, () => (queued = true))));
+        if (queued) this.onOutboxQueued?.();
+        return out;
       } catch (err) {
         // The transaction left nothing behind, so running it again is safe.
         if (attempt < 4 && RETRYABLE_PG.has(pgCode(err) ?? '')) continue;
@@ -116,6 +123,8 @@ export class DrizzleTx implements StoreTx {
     private readonly db: Db,
     kind: DriverKind,
     raw?: RawQuery,
+    /** Told when this transaction queued outbox rows, so the store can wake the drainer once it commits. */
+    private readonly queued?: () => void,
   ) {
     this.raw = raw ?? rawQuery(db, kind);
   }
@@ -133,6 +142,7 @@ export class DrizzleTx implements StoreTx {
   async apply(cs: ChangeSet): Promise<void> {
     const st = changeSetSql(cs);
     if (st) await this.raw(st.text, st.params, st.name);
+    if (queuesOutbox(cs)) this.queued?.();
   }
 
   async recordDelivery(d: { channel: string; scope: string; id: string }, now: Date): Promise<boolean> {
@@ -370,6 +380,8 @@ export class DrizzleTx implements StoreTx {
     return rows.length > 0;
   }
 }
+
+const queuesOutbox = (cs: ChangeSet) => cs.inserts.some((i) => i.table === 'outbox');
 
 const CONTEXT_TABLES = new Set(['slaClocks', 'cases', 'contacts', 'identities', 'clients', 'clientLinks', 'etas']);
 

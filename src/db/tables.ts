@@ -21,11 +21,12 @@ export const TABLES = {
   featureRequests: s.featureRequests,
   callRequests: s.callRequests,
   outbox: s.outbox,
+  channelState: s.channelState,
 } as const satisfies Record<TableName, unknown>;
 
 type Check<T extends TableName> = TableRows[T] extends (typeof TABLES)[T]['$inferInsert'] ? true : never;
 export const rowShapesMatch: { [T in TableName]: Check<T> } = {
   inboundDeliveries: true, managers: true, clients: true, contacts: true, identities: true, clientLinks: true, cases: true, messages: true, messagePlatformIds: true,
   timeline: true, slaClocks: true, clockEvents: true, etas: true, milestones: true, featureRequests: true,
-  callRequests: true, outbox: true,
+  callRequests: true, outbox: true, channelState: true,
 };

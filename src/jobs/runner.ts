@@ -67,10 +67,34 @@ export class JobRunner {
     return this.drainer.drainOnce();
   }
 
+  /** Wakes for each kind of loop: run a pass now instead of at the next poll (the poll stays as the fallback). */
+  private readonly wakes = new Map<string, () => void>();
+
+  /**
+   * Work was queued (a commit here, or NOTIFY from another instance): drain now. A wake during a pass runs one more
+   * pass right after it, so nothing queued meanwhile waits for the poll.
+   */
+  wakeDrainer(): void {
+    this.wakes.get('drain')?.();
+  }
+
   private loop(kind: 'tick' | 'drain' | 'cover', everyMs: number, pass: () => Promise<number>): void {
     let failures = 0;
+    let busy = false;
+    let again = false;
+    let timer: NodeJS.Timeout | null = null;
+    const schedule = (delay: number) => {
+      timer = setTimeout(() => {
+        this.timers.delete(timer!);
+        timer = null;
+        void run();
+      }, delay);
+      this.timers.add(timer);
+    };
     const run = async () => {
       if (this.stopped) return;
+      busy = true;
+      again = false;
       let count = 0;
       const p = pass();
       this.running.add(p);
@@ -82,16 +106,23 @@ export class JobRunner {
         this.core.log.error({ job: kind, failures, err: describeError(err) }, 'background pass failed');
       } finally {
         this.running.delete(p);
+        busy = false;
       }
       if (this.stopped) return;
-      // A full batch means more is waiting: go again at once. Failures (database down) back off up to 30 s.
-      const delay = failures ? Math.min(30_000, everyMs * 2 ** failures) : count >= this.opts.batch ? 0 : everyMs;
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        void run();
-      }, delay);
-      this.timers.add(t);
+      // A full batch, or a wake while it ran, means more is waiting: go again at once. Failures (database down)
+      // back off up to 30 s.
+      schedule(failures ? Math.min(30_000, everyMs * 2 ** failures) : count >= this.opts.batch || again ? 0 : everyMs);
     };
+    this.wakes.set(kind, () => {
+      if (this.stopped || failures) return;
+      if (busy) again = true;
+      else if (timer) {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        timer = null;
+        void run();
+      }
+    });
     void run();
   }
 
