@@ -5,7 +5,7 @@ import { enabledChannels } from './channels/enable';
 import type { ChannelInstance } from './channels/module';
 import { channelState } from './channels/state';
 import { LogConsole } from './console/log-console';
-import { ingest } from './core/intake';
+import { alertLead, ingest } from './core/intake';
 import { conversationMessages } from './db/readback';
 import { ReceiverRunner, type ReceiverOptions } from './jobs/receivers';
 import type { Core } from './core/context';
@@ -86,6 +86,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
       state: channelState(o.database.db, name),
       readback: (key, after, limit) => conversationMessages(o.database.db, key, name, after, limit),
       moveConversation: (from, to) => core.store.tx((tx) => tx.moveConversation(name, from, to)),
+      conversationOf: (ref) => core.store.tx((tx) => tx.conversationOf(name, ref)),
+      alertLead: (text) => alertLead(core, name, text),
     });
     channelInstances.push({ name, instance });
   }

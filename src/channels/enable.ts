@@ -15,12 +15,13 @@ export function enabledChannels(
   const problems: string[] = [];
   for (const module of modules) {
     const present = module.env.required.filter(set);
-    if (!present.length) continue;
-    if (present.length < module.env.required.length) {
+    const switchedOn = (module.env.enabledBy ?? []).some(set);
+    if (!present.length && !switchedOn) continue;
+    if (present.length < module.env.required.length && !switchedOn) {
       problems.push(`${module.name}: ${present.join(', ')} set but ${module.env.required.filter((n) => !set(n)).join(', ')} missing`);
       continue;
     }
-    const names = [...module.env.required, ...(module.env.optional ?? [])];
+    const names = [...module.env.required, ...(module.env.optional ?? []), ...(module.env.enabledBy ?? [])];
     const values = Object.fromEntries(names.filter(set).map((n) => [n, env[n]]));
     const parsed = module.env.schema.safeParse(values);
     if (!parsed.success) {

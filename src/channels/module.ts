@@ -16,6 +16,8 @@ import type { Metrics } from '../http/metrics';
 export interface ChannelEnv<Cfg> {
   required: readonly string[];
   optional?: readonly string[];
+  /** Variables that switch the channel on by themselves (an explicit local-test mode), the required ones then optional. */
+  enabledBy?: readonly string[];
   schema: z.ZodType<Cfg>;
 }
 
@@ -64,6 +66,13 @@ export interface ChannelDeps<Cfg> {
    * deliveries, link and identities follow. Returns how many open cases moved.
    */
   moveConversation(from: { conversationKey: string; linkKey?: string }, to: { conversationKey: string; linkKey?: string; address: unknown }): Promise<number>;
+  /**
+   * The conversation a platform message we stored (ours or the client's), or a case of this channel, belongs to: how
+   * an email reply finds its thread by In-Reply-To / References, or by the case token in its subject.
+   */
+  conversationOf(ref: { platformIds?: { scope: string; externalId: string }[]; caseNumber?: number }): Promise<{ conversationKey: string; address: unknown; caseNumber: number | null; clientId: string | null } | null>;
+  /** Tells the support lead about something that can't go on a case (a mail that can't be parsed); never drops it. */
+  alertLead(text: string): Promise<void>;
 }
 
 export interface ChannelInstance {

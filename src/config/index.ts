@@ -64,7 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: readon
   for (const m of modules) {
     const optional = (m.env.optional ?? []).filter((n) => clean[n]);
     const missing = m.env.required.filter((n) => !clean[n]);
-    if (optional.length && missing.length === m.env.required.length)
+    const switchedOn = (m.env.enabledBy ?? []).some((n) => clean[n]);
+    if (optional.length && missing.length === m.env.required.length && !switchedOn)
       problems.push(`${m.name}: ${optional.join(', ')} set but ${missing.join(', ')} missing`);
   }
   const channels = found.enabled.map((e) => e.module.name as string);

@@ -52,6 +52,7 @@ export async function ingest(core: Core, env: InboundEnvelope): Promise<IngestOu
         cs.insert('inboundDeliveries', { channel: env.channel, scope: env.deliveryScope, deliveryId: env.deliveryId, receivedAt: now });
       // decide() declines (null) what needs a transaction: client commands.
       const outcome = await decide(cs, core, ctx, env, now, null);
+      keepCursor(cs, env, now);
       // Only the case row is guarded: a change set that would update another row (recompute a clock) takes the lock.
       if (!outcome || cs.updates.some((u) => u.table !== 'cases')) return null;
       const guarded = ctx.openCase?.case ?? (outcome.status === 'stored' && outcome.reopened ? ctx.lastResolved : null);
@@ -77,6 +78,7 @@ async function ingestLocked(core: Core, env: InboundEnvelope): Promise<IngestOut
     if (ctx.echo || env.sender.isSelf) return { status: 'echo' } as const;
     const cs = new ChangeSet();
     const outcome = (await decide(cs, core, ctx, env, now, tx))!;
+    keepCursor(cs, env, now);
     await tx.apply(cs);
     return outcome;
   });
@@ -126,8 +128,23 @@ async function ingestChange(core: Core, env: InboundEnvelope): Promise<IngestOut
         text: `The client ${change.kind === 'edit' ? 'edited' : 'deleted'} a message on case #${found.caseNumber}.`,
       }, now, core.delivery, { timeline: false });
     }
+    keepCursor(cs, env, now);
     await tx.apply(cs);
     return { status: 'changed', change: change.kind, messageId: message.id, caseNumber: found.caseNumber } as const;
+  });
+}
+
+/** A pull receiver's position moves with the message it read, in the same write. */
+function keepCursor(cs: ChangeSet, env: InboundEnvelope, now: Date) {
+  if (env.cursor) cs.upsert('channelState', { channel: env.channel, key: env.cursor.key, value: env.cursor.value, updatedAt: now });
+}
+
+/** Something a channel's receiver can't attach to a case (a mail it can't parse): told to the support lead. */
+export async function alertLead(core: Core, channel: string, text: string): Promise<void> {
+  await core.store.tx(async (tx) => {
+    const cs = new ChangeSet();
+    notifyConsole(cs, { type: 'channel_alert', caseId: null, caseNumber: null, toLead: true, managerIds: [], text: `${channel}: ${text}` }, core.clock.now(), core.delivery);
+    await tx.apply(cs);
   });
 }
 

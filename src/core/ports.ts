@@ -74,6 +74,11 @@ export interface InboundEnvelope {
    * replaces its text (the previous text is kept on the case timeline), a deletion is recorded.
    */
   change?: { kind: 'edit' | 'delete'; target: { scope: string; externalId: string } };
+  /**
+   * A pull receiver's position (a mailbox's UIDVALIDITY and last UID), written with the message in one transaction
+   * so a restart neither loses nor repeats it. Kept in the channel's state under `key`.
+   */
+  cursor?: { key: string; value: unknown };
   /** Platform ids of the message itself, stored for echo and redelivery recognition. */
   platformMessageIds: { scope: string; externalId: string }[];
   text: string;
@@ -132,7 +137,7 @@ export interface ChannelAdapter {
 export type ConsoleNoticeType =
   | 'case_opened' | 'client_message' | 'sla_warning' | 'sla_breach' | 'eta_missed' | 'milestone_missed'
   | 'delivery_failed' | 'escalation' | 'new_client' | 'case_reassigned' | 'case_updated' | 'reply_delivered'
-  | 'message_edited' | 'message_deleted';
+  | 'message_edited' | 'message_deleted' | 'channel_alert';
 
 export interface ConsoleNotice {
   type: ConsoleNoticeType;
@@ -201,6 +206,8 @@ export interface StoreTx {
   lastClientMessageRef(caseId: string): Promise<{ scope: string; externalId: string } | null>;
   /** A stored message by one of its platform ids (what an edit or a deletion on the platform refers to). */
   messageByPlatformId(channel: string, scope: string, externalId: string): Promise<{ message: MessageRow; caseNumber: number | null } | null>;
+  /** The conversation a platform message or a case belongs to (how an email reply finds its thread). */
+  conversationOf(channel: string, ref: { platformIds?: { scope: string; externalId: string }[]; caseNumber?: number }): Promise<{ conversationKey: string; address: unknown; caseNumber: number | null; clientId: string | null } | null>;
   /** A conversation that moved on its platform: open cases, queued deliveries, its link and identities follow. */
   moveConversation(channel: string, from: { conversationKey: string; linkKey?: string }, to: { conversationKey: string; linkKey?: string; address: unknown }): Promise<number>;
   /** Loads and row-locks a case for a command. */

@@ -77,3 +77,19 @@ export async function messageByPlatformId(db: Db, channel: string, scope: string
     .where(and(eq(s.messagePlatformIds.channel, channel), eq(s.messagePlatformIds.scope, scope), eq(s.messagePlatformIds.externalId, externalId)));
   return row ? { message: row.m, caseNumber: row.caseNumber } : null;
 }
+
+/** The conversation a stored platform message, or a case of this channel, belongs to. */
+export async function conversationOf(db: Db, channel: string, ref: { platformIds?: { scope: string; externalId: string }[]; caseNumber?: number }) {
+  for (const p of ref.platformIds ?? []) {
+    const rows = await db.execute(sql`SELECT m.conversation_key, c.address, c.number, c.client_id FROM message_platform_ids p
+      JOIN messages m ON m.id = p.message_id LEFT JOIN cases c ON c.id = m.case_id
+      WHERE p.channel = ${channel} AND p.scope = ${p.scope} AND p.external_id = ${p.externalId} LIMIT 1`);
+    const r = (rows as unknown as { rows: { conversation_key: string; address: unknown; number: number | null; client_id: string | null }[] }).rows[0];
+    if (r) return { conversationKey: r.conversation_key, address: r.address, caseNumber: r.number, clientId: r.client_id };
+  }
+  if (ref.caseNumber !== undefined && Number.isInteger(ref.caseNumber) && ref.caseNumber > 0 && ref.caseNumber <= 2_147_483_647) {
+    const [c] = await db.select().from(s.cases).where(and(eq(s.cases.number, ref.caseNumber), eq(s.cases.channel, channel)));
+    if (c) return { conversationKey: c.conversationKey, address: c.address, caseNumber: c.number, clientId: c.clientId };
+  }
+  return null;
+}

@@ -170,6 +170,10 @@ export class DrizzleTx implements StoreTx {
     return (await links.messageByPlatformId(this.db, channel, scope, externalId)) as { message: MessageRow; caseNumber: number | null } | null;
   }
 
+  conversationOf(channel: string, ref: { platformIds?: { scope: string; externalId: string }[]; caseNumber?: number }) {
+    return links.conversationOf(this.db, channel, ref);
+  }
+
   moveConversation(channel: string, from: { conversationKey: string; linkKey?: string }, to: { conversationKey: string; linkKey?: string; address: unknown }) {
     return links.moveConversation(this.db, channel, from, to);
   }
