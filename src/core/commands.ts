@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ChangeSet } from './changes';
 import { formatForClient } from './compose';
 import type { Core } from './context';
-import { addTimeline, destinationOf, notifyConsole, sendToClient } from './effects';
+import { addTimeline, destinationOf, notifyConsole, recordDelivered, sendToClient } from './effects';
 import { isUrgency, type Urgency } from './model';
 import type { StoreTx } from './ports';
 import type { Attachment, CaseAggregate, CaseRow, ManagerRow } from './records';
@@ -97,15 +97,32 @@ function requireText(text: unknown, what: string): string {
 }
 
 /** A plain reply: delivered to the client, but (by default) not a response in the SLA sense (SPEC §3). */
-export function reply(core: Core, ref: CaseRef, actor: Actor, text: string, attachments: Attachment[] = []) {
+/**
+ * A plain reply: delivered to the client, but (by default) not a response in the SLA sense (SPEC §3). With
+ * `deliveredAs`, the manager wrote it on the client's platform directly (a Slack Connect thread): it is recorded under
+ * the same rules, with that platform id (so its echo is known), and not sent again.
+ */
+export function reply(
+  core: Core, ref: CaseRef, actor: Actor, text: string, attachments: Attachment[] = [],
+  opts: { deliveredAs?: { scope: string; externalId: string } } = {},
+) {
   return onCase(core, ref, 'reply sent', async (tx, agg, cs, now) => {
     const body = requireText(text, 'text');
     const m = await actorManager(tx, actor);
-    const msg = sendToClient(cs, destinationOf(agg.case), {
-      kind: 'reply', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, attachments, replyTo: await quoted(tx, agg),
-    }, now, core.delivery, m?.id ?? null);
+    const out = {
+      kind: 'reply' as const, text: body, caseNumber: agg.case.number, author: m ? { name: m.name, managerId: m.id } : undefined, attachments,
+      replyTo: await quoted(tx, agg),
+    };
+    const msg = opts.deliveredAs
+      ? recordDelivered(cs, destinationOf(agg.case), out, now, m?.id ?? null, opts.deliveredAs)
+      : sendToClient(cs, destinationOf(agg.case), out, now, core.delivery, m?.id ?? null);
     recordOrigin(cs, actor, msg.id);
-    addTimeline(cs, agg.case.id, now, 'reply', actorId(actor), '', { messageId: msg.id });
+    addTimeline(cs, agg.case.id, now, 'reply', actorId(actor), opts.deliveredAs ? `written on ${agg.case.channel} directly` : '', { messageId: msg.id });
+    if (opts.deliveredAs)
+      notifyConsole(cs, {
+        type: 'manager_reply', caseId: agg.case.id, caseNumber: agg.case.number, messageId: msg.id, toLead: false, managerIds: [],
+        text: `${m?.name ?? 'A manager'} answered on ${agg.case.channel} directly.`,
+      }, now, core.delivery, { timeline: false });
     if (agg.policy.plainReplyCounts && agg.responseClock) stopClock(cs, agg.responseClock, now, 'manager replied (policy counts plain replies)');
     return { messageId: msg.id };
   }, actor);
@@ -160,7 +177,7 @@ export function postEta(core: Core, ref: CaseRef, actor: Actor, dueAt: Date, not
     cs.update('cases', kase.id, { etaAt: dueAt, status: 'open' });
     const when = formatForClient(dueAt, agg.calendar, agg.contact?.timeZone);
     const text = `${agg.eta ? 'Updated ETA' : 'ETA'} for case #${kase.number}: ${when}.${noteText ? `\n${noteText}` : ''}`;
-    const msg = sendToClient(cs, destinationOf(kase), { kind: 'eta', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined, replyTo: await quoted(tx, agg) }, now, core.delivery, m?.id ?? null);
+    const msg = sendToClient(cs, destinationOf(kase), { kind: 'eta', text, caseNumber: kase.number, author: m ? { name: m.name, managerId: m.id } : undefined, replyTo: await quoted(tx, agg) }, now, core.delivery, m?.id ?? null);
     addTimeline(cs, kase.id, now, 'eta_posted', actorId(actor), noteText, { revision: eta.revision, dueAt: dueAt.toISOString(), messageId: msg.id, sla });
     return { revision: eta.revision, dueAt, sla };
   });
@@ -183,7 +200,7 @@ export function askForDetails(core: Core, ref: CaseRef, actor: Actor, question: 
     }
     cs.update('cases', agg.case.id, { status: 'waiting_on_client', etaAt: null });
     const msg = sendToClient(cs, destinationOf(agg.case), {
-      kind: 'needinfo', text: body, caseNumber: agg.case.number, author: m ? { name: m.name } : undefined, replyTo: await quoted(tx, agg),
+      kind: 'needinfo', text: body, caseNumber: agg.case.number, author: m ? { name: m.name, managerId: m.id } : undefined, replyTo: await quoted(tx, agg),
     }, now, core.delivery, m?.id ?? null);
     addTimeline(cs, agg.case.id, now, 'waiting_on_client', actorId(actor), 'details requested', { messageId: msg.id, sla });
     return { sla };
@@ -206,7 +223,7 @@ export function resolve(core: Core, ref: CaseRef, actor: Actor, summary = '') {
     cs.update('cases', kase.id, { status: 'resolved', resolvedAt: now });
     const text = `Case #${kase.number} is resolved.${summary ? `\n${summary}` : ''}\nIf anything is still wrong, just reply here within ${agg.policy.reopenDays} days and we will reopen it.`;
     const msg = sendToClient(cs, destinationOf(kase), {
-      kind: 'resolution', text, caseNumber: kase.number, author: m ? { name: m.name } : undefined, replyTo: await quoted(tx, agg),
+      kind: 'resolution', text, caseNumber: kase.number, author: m ? { name: m.name, managerId: m.id } : undefined, replyTo: await quoted(tx, agg),
     }, now, core.delivery, m?.id ?? null);
     addTimeline(cs, kase.id, now, 'resolved', actorId(actor), summary, { messageId: msg.id, sla });
     return { sla };

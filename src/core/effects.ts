@@ -64,6 +64,19 @@ export function sendToClient(
   return row;
 }
 
+/** A message that reached the client without us (a manager answering on the platform): kept, not queued. */
+export function recordDelivered(
+  cs: ChangeSet, to: ClientDestination, msg: OutboundMessage, now: Date, managerId: string | null, platformId: { scope: string; externalId: string },
+): MessageRow {
+  const row = cs.insert('messages', {
+    id: randomUUID(), caseId: to.caseId, direction: 'outbound', authorKind: managerId ? 'manager' : 'system', contactId: null, managerId,
+    kind: msg.kind, text: msg.text, attachments: msg.attachments ?? [], isAutomated: false,
+    channel: to.channel, conversationKey: to.conversationKey, createdAt: now,
+  });
+  cs.insert('messagePlatformIds', { messageId: row.id, channel: to.channel, scope: platformId.scope, externalId: platformId.externalId, direction: 'outbound' });
+  return row;
+}
+
 /**
  * Queues a notice for the manager console and keeps it on the case timeline (the console of record until Slack).
  * `timeline: false` when the caller's own timeline entry already says it (saves a row on the ingest hot path).

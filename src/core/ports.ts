@@ -98,7 +98,8 @@ export interface OutboundMessage {
   kind: 'ack' | 'reply' | 'eta' | 'needinfo' | 'resolution' | 'status' | 'notice' | 'feature' | 'call';
   text: string;
   caseNumber?: number;
-  author?: { name: string };
+  /** The manager who wrote it (`managerId` lets an adapter show their platform picture), absent for automatic messages. */
+  author?: { name: string; managerId?: string };
   choices?: OutboundChoice[];
   attachments?: Attachment[];
   /** The client's message this answers, by its platform id, for platforms that quote or thread replies. */
@@ -137,7 +138,7 @@ export interface ChannelAdapter {
 export type ConsoleNoticeType =
   | 'case_opened' | 'client_message' | 'sla_warning' | 'sla_breach' | 'eta_missed' | 'milestone_missed'
   | 'delivery_failed' | 'escalation' | 'new_client' | 'case_reassigned' | 'case_updated' | 'reply_delivered'
-  | 'message_edited' | 'message_deleted' | 'channel_alert';
+  | 'message_edited' | 'message_deleted' | 'channel_alert' | 'manager_reply';
 
 export interface ConsoleNotice {
   type: ConsoleNoticeType;
