@@ -35,6 +35,6 @@ export default defineChannel({
   create: (deps) => ({
     adapter: createInappAdapter({ secret: deps.config.INAPP_SECRET, callbackUrl: deps.config.INAPP_CALLBACK_URL, now: () => deps.clock.now() }),
     routes: (app) => inappRoutes(app, deps),
-    describe: () => `inapp (POST /webhooks/inapp; replies ${deps.config.INAPP_CALLBACK_URL ? 'POSTed to INAPP_CALLBACK_URL and' : ''} readable at GET /api/v1/inapp/accounts/:id/messages)`,
+    describe: () => `inapp (POST /webhooks/inapp; replies ${deps.config.INAPP_CALLBACK_URL ? 'POSTed to INAPP_CALLBACK_URL and ' : ''}readable at GET /api/v1/inapp/accounts/:id/messages)`,
   }),
 });
