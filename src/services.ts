@@ -14,6 +14,7 @@ import type { ChannelAdapter, Clock, Logger, ManagerConsole } from './core/ports
 import { systemClock } from './core/ports';
 import type { Database } from './db/connect';
 import { DrizzleStore } from './db/store';
+import { registerDatabaseGauges } from './db/metrics';
 import { OUTBOX_CHANNEL } from './db/raw';
 import { describeError } from './core/errors';
 import { buildApp } from './http/app';
@@ -75,6 +76,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     delivery: { ...DEFAULT_DELIVERY, ...o.delivery },
   };
   const metrics = createMetrics();
+  registerDatabaseGauges(metrics, o.database.db);
   const { enabled, problems } = enabledChannels(o.channelEnv ?? {}, CHANNEL_MODULES);
   if (problems.length) throw new Error(`channel configuration is not valid: ${problems.join('; ')}`);
   const channelInstances: { name: string; instance: ChannelInstance }[] = [];
@@ -109,7 +111,10 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     slack: slackHttp,
   });
   const jobs = new JobRunner(core, { channels, console: managerConsole }, { tickMs: 1000, pollMs: 500, leaseMs: 15_000, batch: 100, ...o.jobs }, {
-    alertsFired: (n) => metrics.slaAlerts.inc(n),
+    alert: (type, lagMs) => {
+      metrics.slaAlerts.inc({ type });
+      metrics.slaAlertLag.observe(Math.max(0, lagMs) / 1000);
+    },
     claimed: (n) => metrics.outboxBacklog.set(n),
     delivery: (target, result) => metrics.outbound.inc({ target, result }),
     itemError: (job) => metrics.jobErrors.inc({ job }),
@@ -123,6 +128,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     channelInstances.flatMap((c) => (c.instance.receivers ?? []).map((receiver) => ({ channel: c.name, receiver }))),
     o.log,
     o.receivers,
+    (name, held) => metrics.receiverHeld.set({ receiver: name }, held ? 1 : 0),
   );
   return {
     core, app, jobs, metrics, console: managerConsole, channels, channelInstances, receivers, slack: slackConsole,

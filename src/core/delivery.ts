@@ -49,6 +49,8 @@ export interface JobObserver {
   /** A clock or an outbox row whose processing threw unexpectedly; it was recorded and set aside for a retry. */
   itemError?(job: 'sla' | 'outbox'): void;
   inFlight?(lane: string, count: number): void;
+  /** An SLA alert fired, `lagMs` after the moment it was due (how late the ticker is). */
+  alert?(type: string, lagMs: number): void;
 }
 
 export interface DrainerOptions {

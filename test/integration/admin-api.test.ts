@@ -577,6 +577,13 @@ test('metrics and health', async () => {
   const sample = /^switchboard_inbound_total\{([^}]*)\} (\d+)$/m.exec(metrics.body.split('\n').filter((l) => l.includes('channel="inapp"')).join('\n'));
   expect(sample).not.toBeNull();
   expect(Number(sample![2])).toBeGreaterThan(0);
+  // What an operator alerts on (docs/operations.md): the backlog and its oldest row, pending SLA timers.
+  expect(metrics.body).toMatch(/^switchboard_outbox_pending\{target="client"\} [1-9]\d*$/m);
+  expect(metrics.body).toMatch(/^switchboard_outbox_oldest_pending_seconds\{target="client"\} \d/m);
+  expect(metrics.body).toMatch(/^switchboard_sla_pending_timers\{kind="response"\} [1-9]\d*$/m);
+  await t.drain();
+  const after = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+  expect(after).toMatch(/^switchboard_outbox_pending\{target="client"\} 0$/m);
 
   const health = await t.app.inject({ method: 'GET', url: '/healthz' });
   expect(health.statusCode).toBe(200);

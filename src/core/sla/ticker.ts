@@ -21,7 +21,7 @@ export async function tickSla(core: Core, limit = 200, observer: JobObserver = {
   let fired = 0;
   for (const d of due) {
     try {
-      fired += await fire(core, d);
+      fired += await fire(core, d, observer);
     } catch (err) {
       observer.itemError?.('sla');
       await setAside(core, d, err);
@@ -30,13 +30,14 @@ export async function tickSla(core: Core, limit = 200, observer: JobObserver = {
   return fired;
 }
 
-async function fire(core: Core, d: { id: string; caseId: string }): Promise<number> {
-  return core.store.tx(async (tx) => {
+async function fire(core: Core, d: { id: string; caseId: string }, observer: JobObserver): Promise<number> {
+  const fired = await core.store.tx(async (tx) => {
     const now = core.clock.now();
     const clock = await tx.lockDueClock(d.caseId, d.id, now);
-    if (!clock) return 0;
+    if (!clock) return null;
     const agg = await tx.loadCase({ id: clock.caseId }, { lock: false });
-    if (!agg) return 0;
+    if (!agg) return null;
+    const dueAt = clock.nextFireAt;
     const cs = new ChangeSet();
     const alert = fireDue(cs, clock, agg.calendar, now);
     if (alert?.type === 'eta_missed' && clock.etaId) {
@@ -46,8 +47,10 @@ async function fire(core: Core, d: { id: string; caseId: string }): Promise<numb
     }
     if (alert) notifyConsole(cs, noticeFor(alert, clock, agg), now, core.delivery);
     await tx.apply(cs);
-    return alert ? 1 : 0;
+    return alert ? { type: alert.type, lagMs: dueAt ? now.getTime() - dueAt.getTime() : 0 } : null;
   });
+  if (fired) observer.alert?.(fired.type, fired.lagMs);
+  return fired ? 1 : 0;
 }
 
 /**
