@@ -18,6 +18,7 @@ import { registerDatabaseGauges } from './db/metrics';
 import { OUTBOX_CHANNEL } from './db/raw';
 import { describeError } from './core/errors';
 import { buildApp } from './http/app';
+import { withRequestIds } from './http/request-context';
 import { sha256 } from './admin-token';
 import { createMetrics, type Metrics } from './http/metrics';
 import { JobRunner, type JobOptions } from './jobs/runner';
@@ -67,7 +68,8 @@ export interface Service {
   closeChannels(): Promise<void>;
 }
 
-export async function createService(o: ServiceOptions): Promise<Service> {
+export async function createService(opts: ServiceOptions): Promise<Service> {
+  const o = { ...opts, log: withRequestIds(opts.log) };
   const store = new DrizzleStore(o.database.db, o.database.kind);
   const core: Core = {
     store,

@@ -1,5 +1,7 @@
 // buildApp(deps) returns a fastify instance and never listens: tests use inject(), main.ts listens.
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { enterRequest } from './request-context';
 import type { Core } from '../core/context';
 import type { ChannelInstance } from '../channels/module';
 import type { Database } from '../db/connect';
@@ -41,6 +43,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: false,
     bodyLimit: deps.bodyLimit,
     trustProxy: true,
+    // A caller's own id is kept (traces across the vendor's systems), when it looks like one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    enterRequest(req.id);
+    reply.header('x-request-id', req.id);
   });
   const routes: RouteInfo[] = [];
   app.decorate('routeList', routes);

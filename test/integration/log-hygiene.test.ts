@@ -53,3 +53,17 @@ test('no message body, feature text, name typed by a client or secret reaches an
   for (const secret of [...Object.values(said), 'hunter3', 'hunter4', account.name, user.name, user.email, INAPP_SECRET, ADMIN_TOKEN])
     expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
 });
+
+test('every answer carries a request id, a well-formed one the caller sent is kept, and log lines written during the request carry it', async () => {
+  const mine = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'vendor-trace-42' } });
+  expect(mine.headers['x-request-id']).toBe('vendor-trace-42');
+  const odd = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'x'.repeat(500) } });
+  expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  // A webhook whose body can't be stored is refused and logged as a warning inside the request.
+  t.log.entries.length = 0;
+  await t.db.close().catch(() => undefined);
+  const down = await t.inapp(inappMessage({ account: { id: 'acct-reqid' } }), { headers: { 'x-request-id': 'trace-db-down' } });
+  expect(down.status).toBe(503);
+  const line = t.log.entries.find((e) => e.msg === 'database unavailable');
+  expect(line?.obj).toMatchObject({ reqId: 'trace-db-down' });
+});
