@@ -31,7 +31,7 @@ export async function deliverClaim(ctx: AttemptContext, claim: OutboxClaim, leas
   } catch (err) {
     // Recording the outcome threw (a send's own failures are handled inside): set the row aside like any failure.
     outcome = await failed(ctx, claim, lease, err).catch((again) => {
-      ctx.core.log.error({ outboxId: claim.id, caseId: claim.caseId, err: describeError(again) }, 'could not record a delivery outcome');
+      ctx.core.log.error({ outboxId: claim.id, caseId: claim.caseId, caseNumber: caseNumberOf(claim), err: describeError(again) }, 'could not record a delivery outcome');
       // The lease is released unrenewed, so the row is claimed again once it runs out.
       return 'retried' as const;
     });
@@ -94,6 +94,9 @@ async function attempt(ctx: AttemptContext, claim: OutboxClaim, lease: Lease): P
   return recorded ? 'sent' : lost(core, claim, lease);
 }
 
+/** Client messages and console notices both name their case's number, for log lines about the case. */
+const caseNumberOf = (claim: OutboxClaim) => (claim.payload as { caseNumber?: number | null } | null)?.caseNumber ?? null;
+
 function stepLog(core: Core, claim: OutboxClaim, lease: Lease) {
   const done = new Set(claim.stepsDone);
   return {
@@ -110,7 +113,7 @@ function stepLog(core: Core, claim: OutboxClaim, lease: Lease) {
 
 function lost(core: Core, claim: OutboxClaim, lease: Lease): Outcome {
   // The row is another sender's now; whatever it records stands. Only a send in flight at this moment can repeat.
-  core.log.warn({ outboxId: claim.id, channel: claim.channel, err: describeError(lease.signal.reason ?? 'lease lost') }, 'delivery taken over; its outcome is not recorded here');
+  core.log.warn({ outboxId: claim.id, caseNumber: caseNumberOf(claim), channel: claim.channel, err: describeError(lease.signal.reason ?? 'lease lost') }, 'delivery taken over; its outcome is not recorded here');
   return 'lost';
 }
 
@@ -127,7 +130,7 @@ async function failed(ctx: AttemptContext, claim: OutboxClaim, lease: Lease, err
     err instanceof DeliveryError && err.retryAfterMs ? err.retryAfterMs : 0,
   );
   const next = new Date(now.getTime() + wait);
-  const ids = { outboxId: claim.id, caseId: claim.caseId, target: claim.target, channel: claim.channel, attempts };
+  const ids = { outboxId: claim.id, caseId: claim.caseId, caseNumber: caseNumberOf(claim), target: claim.target, channel: claim.channel, attempts };
   if (unexpected) ctx.observer.itemError?.('outbox');
   if (retryable && next.getTime() < claim.deadlineAt.getTime()) {
     if (unexpected) core.log.error({ ...ids, retryInMs: wait, err: reason }, 'delivery threw unexpectedly; set aside for a retry');
