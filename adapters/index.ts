@@ -2,5 +2,6 @@
 // a channel is its folder and one line here.
 import type { ChannelModule } from '../src/channels/module';
 import inapp from './inapp';
+import telegram from './telegram';
 
-export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp];
+export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp, telegram];

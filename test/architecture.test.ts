@@ -77,7 +77,7 @@ test('every adapter folder is a channel module in the registry and ships a parit
   const registered = [...registry.matchAll(/^import (\w+) from '\.\/(\w+)';$/gm)].map((m) => m[2]);
   for (const name of registered) {
     expect({ name, harness: fs.existsSync(path.join(ADAPTERS, name, 'harness.ts')) }).toEqual({ name, harness: true });
-    expect({ name, module: /export default defineChannel\(/.test(fs.readFileSync(path.join(ADAPTERS, name, 'index.ts'), 'utf8')) }).toEqual({ name, module: true });
+    expect({ name, module: /export default defineChannel(<\w+>)?\(/.test(fs.readFileSync(path.join(ADAPTERS, name, 'index.ts'), 'utf8')) }).toEqual({ name, module: true });
   }
   // A folder that isn't registered yet is work in progress, but it may not be wired in any other way.
   expect(registered.every((n) => folders.includes(n))).toBe(true);

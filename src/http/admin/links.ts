@@ -8,6 +8,7 @@ import { CHANNELS } from '../../core/model';
 import * as s from '../../db/schema';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
+import { describeError } from '../../core/errors';
 import { idString, parse, uuidParam } from './validate';
 
 const link = z.object({ channel: z.enum(CHANNELS), key: idString() });
@@ -50,7 +51,15 @@ export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
     const code = randomBytes(12).toString('base64url');
     const expiresAt = new Date(deps.core.clock.now().getTime() + (b.expiresInHours ?? CODE_HOURS.default) * 3600_000);
     await db.insert(s.linkCodes).values({ code, clientId: c.id, expiresAt });
-    const links = Object.fromEntries((deps.channels ?? []).filter((ch) => ch.instance.linkUrl).map((ch) => [ch.name, ch.instance.linkUrl!(code)]));
+    // A channel that can't build its link right now (Telegram before it ever reached its API) is left out, not a 500.
+    const links: Record<string, string> = {};
+    for (const ch of deps.channels ?? []) {
+      try {
+        if (ch.instance.linkUrl) links[ch.name] = ch.instance.linkUrl(code);
+      } catch (err) {
+        deps.core.log.warn({ channel: ch.name, err: describeError(err) }, 'no link URL for a link code');
+      }
+    }
     return reply.code(201).send({ code, clientId: c.id, expiresAt: expiresAt.toISOString(), command: `/start ${code}`, links });
   });
 }
