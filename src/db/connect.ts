@@ -37,7 +37,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     kind: 'postgres',
     ping: async () => void (await pool.query('SELECT 1')),
     listen: (channel, fn, log) => listenPostgres(url, channel, fn, log),
-    close: () => pool.end(),
+    close: once(() => pool.end()),
   };
 }
 
@@ -116,15 +116,21 @@ export async function openPglite(dataDir: string | null, opts: { warn?: (msg: st
       ping: async () => void (await client.query('SELECT 1')),
       // One process serves an embedded database, and the store already wakes it in process.
       listen: async () => ({ close: async () => undefined }),
-      close: async () => {
+      close: once(async () => {
         await client.close();
         await lock?.release();
-      },
+      }),
     };
   } catch (err) {
     await lock?.release();
     throw err;
   }
+}
+
+/** Closing twice (a shutdown racing a failure path) closes once. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | null = null;
+  return () => (p ??= fn());
 }
 
 export async function migrate(database: Database): Promise<void> {
