@@ -85,7 +85,13 @@ test('a critical in-app message runs the whole case lifecycle', async () => {
 test('the client can read its conversation back, and only its own', async () => {
   await t.inapp(inappMessage({ account: { id: 'acct-2', name: 'Other Co' }, user: { id: 'u9', name: 'Olga' }, text: 'Unrelated question' }));
   const url = '/api/v1/inapp/accounts/acct-1/messages?after=0';
-  const res = await t.app.inject({ method: 'GET', url, headers: signedHeaders(INAPP_SECRET, { method: 'GET', path: url }, t.clock.now()) });
+  // A message is readable once every transaction older than its writer has finished — on a shared PostgreSQL, other
+  // databases' too — so a client polls; here, until the four messages are there (bounded).
+  let res = await t.app.inject({ method: 'GET', url, headers: signedHeaders(INAPP_SECRET, { method: 'GET', path: url }, t.clock.now()) });
+  for (let i = 0; i < 100 && res.json().messages.length < 4; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    res = await t.app.inject({ method: 'GET', url, headers: signedHeaders(INAPP_SECRET, { method: 'GET', path: url }, t.clock.now()) });
+  }
   expect(res.statusCode).toBe(200);
   const { messages, next } = res.json();
   expect(messages.map((m: { kind: string; direction: string }) => `${m.direction}:${m.kind}`)).toEqual([
