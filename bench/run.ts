@@ -1,18 +1,18 @@
 // npm run bench — prints, from one run on this machine:
-//  1. in-app ingest through the real HTTP server on PostgreSQL at 50 connections, next to a bare fastify + pg
-//     baseline doing a 3-statement transaction per request, and their ratio;
+//  1. ingest through each channel's webhook on the real HTTP server on PostgreSQL at 50 connections (in-app, then
+//     every other channel in bench/channels), next to a bare fastify + pg baseline doing a 3-statement transaction
+//     per request, and their ratio;
 //  2. the SLA ticker's poll cost with 100,000 open clocks, none due.
-// Both servers run in child processes, one at a time, against a scratch database on the same server.
+// The servers run in child processes, one at a time, against a scratch database on the same server.
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { signedHeaders } from '../adapters/inapp';
+import { benchChannels, type BenchChannel } from './channels';
 import { benchTicker } from './ticker';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SECRET = 'bench-inapp-secret-0123456789';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const ACCOUNTS = 200;
@@ -49,23 +49,20 @@ async function stopServer(child: ChildProcess) {
   await exited;
 }
 
-function message(path: string, signed: boolean) {
-  const body = JSON.stringify({
-    id: randomUUID(),
-    account: { id: `bench-${Math.floor(Math.random() * ACCOUNTS)}` },
-    user: { id: `user-${Math.floor(Math.random() * 5)}`, name: 'Bench User' },
-    text: 'The dashboard numbers look wrong since this morning, can you check?',
-  });
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed ? signedHeaders(SECRET, { method: 'POST', path: '/webhooks/inapp', body }, new Date()) : {}) };
-  return { method: 'POST' as const, path, headers, body };
+/** The baseline stores whatever JSON it gets; its body has the shape of an in-app message. */
+function baselineRequest(account: number) {
+  const body = JSON.stringify({ id: randomUUID(), account: { id: `bench-${account}` }, user: { id: 'user-1', name: 'Bench User' }, text: 'The dashboard numbers look wrong since this morning, can you check?' });
+  return { headers: { 'content-type': 'application/json' }, body };
 }
 
-async function load(port: number, path: string, signed: boolean, seconds: number) {
+type Build = (account: number) => { headers: Record<string, string>; body: string };
+
+async function load(port: number, path: string, build: Build, seconds: number) {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     duration: seconds,
-    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, ...message(path, signed) }) }] as never,
+    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, method: 'POST', path, ...build(Math.floor(Math.random() * ACCOUNTS)) }) }] as never,
   });
   return {
     rps: result.requests.average,
@@ -93,16 +90,16 @@ const postgresPids = () => {
   }
 };
 
-async function measure(label: string, file: string, route: string, signed: boolean, port: number) {
+async function measure(label: string, file: string, route: string, build: Build, port: number, env: Record<string, string> = {}) {
   const db = `sb_bench_${label}`;
   const url = await freshDatabase(db);
-  const child = await startServer(file, { BENCH_DB_URL: url, PORT: String(port), BENCH_SECRET: SECRET, BENCH_ACCOUNTS: String(ACCOUNTS) });
+  const child = await startServer(file, { BENCH_DB_URL: url, PORT: String(port), ...env });
   try {
-    await load(port, route, signed, 3); // warm-up: JIT, pool, plan caches
+    await load(port, route, build, 3); // warm-up: JIT, pool, plan caches
     // Where the CPU goes per request (server process vs PostgreSQL): on two cores this is what bounds throughput.
     const pg = postgresPids();
     const before = { server: cpuSeconds(String(child.pid)), pg: cpuSeconds(pg) };
-    const r = await load(port, route, signed, DURATION);
+    const r = await load(port, route, build, DURATION);
     const perReq = (secs: number) => (r.total ? (secs * 1000) / r.total : 0);
     return { ...r, serverMs: perReq(cpuSeconds(String(child.pid)) - before.server), pgMs: perReq(cpuSeconds(postgresPids()) - before.pg) };
   } finally {
@@ -111,30 +108,49 @@ async function measure(label: string, file: string, route: string, signed: boole
   }
 }
 
+async function measureChannel(ch: BenchChannel, port: number) {
+  const env = await ch.prepare();
+  const links = Array.from({ length: ACCOUNTS }, (_, i) => ch.link(i));
+  return measure(ch.name, 'server-switchboard.ts', ch.route, (a) => ch.request(a), port, {
+    BENCH_CHANNEL_ENV: JSON.stringify(env), BENCH_LINKS: JSON.stringify(links),
+  });
+}
+
 async function main() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  const wanted = process.env.BENCH_CHANNELS?.split(',');
+  const channels = benchChannels().filter((c) => !wanted || wanted.includes(c.name));
   console.log(`Switchboard benchmark — ${CONNECTIONS} connections, ${DURATION}s per run, ${rounds} alternating rounds, PostgreSQL at ${new URL(BASE_URL).host}`);
   type R = Awaited<ReturnType<typeof measure>>;
   const base: R[] = [];
-  const ours: R[] = [];
+  const ours = new Map<string, R[]>(channels.map((c) => [c.name, []]));
   // Alternate the order each round so drift on a noisy machine hits both sides alike.
   for (let i = 0; i < rounds; i++) {
-    const runBase = async () => base.push(await measure('baseline', 'server-baseline.ts', '/webhooks/baseline', false, 38411));
-    const runOurs = async () => ours.push(await measure('switchboard', 'server-switchboard.ts', '/webhooks/inapp', true, 38412));
+    const runBase = async () => base.push(await measure('baseline', 'server-baseline.ts', '/webhooks/baseline', baselineRequest, 38411));
+    const runOurs = async () => {
+      for (const ch of channels) ours.get(ch.name)!.push(await measureChannel(ch, 38412));
+    };
     if (i % 2) await runOurs().then(runBase);
     else await runBase().then(runOurs);
   }
+  for (const ch of channels) await ch.stop();
   const fmt = (r: R) =>
     `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}   cpu/req: server ${r.serverMs.toFixed(2)} ms, postgres ${r.pgMs.toFixed(2)} ms`;
   const mean = (xs: R[], f: (r: R) => number) => xs.reduce((a, r) => a + f(r), 0) / xs.length;
   console.log('\nIngest (POST, 50 concurrent connections)');
   for (let i = 0; i < rounds; i++) {
     console.log(`  round ${i + 1}  baseline fastify + pg, 3-statement tx : ${fmt(base[i])}`);
-    console.log(`  round ${i + 1}  switchboard in-app webhook            : ${fmt(ours[i])}   ratio ${(ours[i].rps / base[i].rps).toFixed(2)}`);
+    for (const ch of channels) {
+      const r = ours.get(ch.name)![i];
+      console.log(`  round ${i + 1}  ${`switchboard ${ch.name} webhook`.padEnd(37)}: ${fmt(r)}   ratio ${(r.rps / base[i].rps).toFixed(2)}`);
+    }
   }
-  const ratio = mean(ours, (r) => r.rps) / mean(base, (r) => r.rps);
-  console.log(`  mean: baseline ${mean(base, (r) => r.rps).toFixed(0)} req/s, switchboard ${mean(ours, (r) => r.rps).toFixed(0)} req/s, p99 ${mean(ours, (r) => r.p99).toFixed(0)} ms`);
-  console.log(`  ratio switchboard / baseline: ${ratio.toFixed(2)}   (target ≥ 0.5 now, goal 0.75; p99 target ≤ 100 ms)`);
+  console.log(`  mean: baseline ${mean(base, (r) => r.rps).toFixed(0)} req/s`);
+  for (const ch of channels) {
+    const xs = ours.get(ch.name)!;
+    const ratio = mean(xs, (r) => r.rps) / mean(base, (r) => r.rps);
+    console.log(`  ${ch.name.padEnd(13)} ${mean(xs, (r) => r.rps).toFixed(0).padStart(6)} req/s   p99 ${mean(xs, (r) => r.p99).toFixed(0)} ms   ratio ${ratio.toFixed(2)}${ch.name === 'inapp' ? '   (target ≥ 0.5, goal 0.75; p99 ≤ 100 ms)' : ''}`);
+  }
 
   const ticker = await benchTicker(await freshDatabase('sb_bench_ticker'), 100_000);
   await dropDatabase('sb_bench_ticker');

@@ -15,7 +15,10 @@ import { systemClock } from './core/ports';
 import type { Database } from './db/connect';
 import { DrizzleStore } from './db/store';
 import { registerDatabaseGauges } from './db/metrics';
-import { OUTBOX_CHANNEL } from './db/raw';
+import { Wakeup } from './jobs/wakeup';
+
+/** The channel that wakes outbox drainers on every instance. */
+const OUTBOX_CHANNEL = 'sb_outbox';
 import { describeError } from './core/errors';
 import { buildApp } from './http/app';
 import { withRequestIds } from './http/request-context';
@@ -122,8 +125,13 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     itemError: (job) => metrics.jobErrors.inc({ job }),
     inFlight: (lane, n) => metrics.outboxInFlight.set({ lane }, n),
   });
-  // A commit that queued deliveries drains them at once instead of at the next poll.
-  store.onOutboxQueued = () => jobs.wakeDrainer();
+  // A commit that queued deliveries drains them at once instead of at the next poll, here and on other instances.
+  const wakeup = new Wakeup(
+    () => jobs.wakeDrainer(),
+    () => o.database.notify(OUTBOX_CHANNEL),
+    (err) => o.log.warn({ err: describeError(err) }, 'NOTIFY for queued work failed; the other instances poll'),
+  );
+  store.onOutboxQueued = () => wakeup.queued();
   let listening: { close(): Promise<void> } | null = null;
   const receivers = new ReceiverRunner(
     o.database.db,
@@ -147,6 +155,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       listening = await o.database.listen(OUTBOX_CHANNEL, () => jobs.wakeDrainer(), (err) => o.log.warn({ err: describeError(err) }, 'LISTEN for queued work failed; polling covers it'));
     },
     stopBackground: async () => {
+      wakeup.stop();
       await listening?.close();
       await receivers.stop();
       await jobs.stop();

@@ -14,6 +14,8 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
+  /** Sends a NOTIFY on `channel` (nothing on the embedded database: one process serves it). */
+  notify(channel: string): Promise<void>;
   /** Calls `fn` on every NOTIFY on `channel`, from any instance, until closed; reconnects by itself. */
   listen(channel: string, fn: () => void, log?: (err: unknown) => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     db,
     kind: 'postgres',
     ping: async () => void (await pool.query('SELECT 1')),
+    notify: async (channel) => void (await pool.query('SELECT pg_notify($1, $2)', [channel, ''])),
     listen: (channel, fn, log) => listenPostgres(url, channel, fn, log),
     close: once(() => pool.end()),
   };
@@ -115,6 +118,7 @@ export async function openPglite(dataDir: string | null, opts: { warn?: (msg: st
       kind: 'pglite',
       ping: async () => void (await client.query('SELECT 1')),
       // One process serves an embedded database, and the store already wakes it in process.
+      notify: async () => undefined,
       listen: async () => ({ close: async () => undefined }),
       close: once(async () => {
         await client.close();

@@ -125,8 +125,6 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; n
     parts.push({ kind: 'upsert', table, frag: fragmentsFor(up.table, table, Object.keys(up.row as object).sort()), conflict: UPSERT_KEYS[up.table] });
     params.push(JSON.stringify([up.row]));
   }
-  // Queued work wakes the drainers when the write commits: this instance's through the store, others' through NOTIFY.
-  if (cs.inserts.some((i) => i.table === 'outbox')) parts.push({ kind: 'notify', table: TABLES.outbox as Table });
   const updates = cs.updates;
   for (const u of updates) {
     const table = TABLES[u.table] as Table;
@@ -161,7 +159,7 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; n
 const statements = new Map<string, { text: string; name: string }>();
 
 interface Part {
-  kind: 'insert' | 'upsert' | 'update' | 'share' | 'config' | 'notify';
+  kind: 'insert' | 'upsert' | 'update' | 'share' | 'config';
   table: Table;
   frag?: Fragments;
   guarded?: boolean;
@@ -169,16 +167,11 @@ interface Part {
   conflict?: string[];
 }
 
-/** The channel that wakes outbox drainers on every instance (LISTEN in src/db/notify.ts). */
-export const OUTBOX_CHANNEL = 'sb_outbox';
-
 const UPSERT_KEYS: Record<string, string[]> = { channelState: ['channel', 'key'] };
 
 function statementText(parts: Part[]): string {
   let n = 0;
   const guarded: number[] = [];
-  // A SELECT in a WITH runs only if the statement reads it; the final SELECT reads these.
-  const mustRun: number[] = [];
   const sql = parts.map((p, i) => {
     const t = q(getTableName(p.table));
     if (p.kind === 'insert') return `INSERT INTO ${t} (${p.frag!.insertCols}) SELECT ${p.frag!.selectCols} FROM json_to_recordset($${++n}::json) AS x(${p.frag!.recordDef})`;
@@ -187,10 +180,6 @@ function statementText(parts: Part[]): string {
       const key = p.conflict!.map((k) => q(cols.get(k)!.name)).join(', ');
       const sets = p.frag!.insertCols.split(', ').filter((c) => !key.split(', ').includes(c)).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
       return `INSERT INTO ${t} (${p.frag!.insertCols}) SELECT ${p.frag!.selectCols} FROM json_to_recordset($${++n}::json) AS x(${p.frag!.recordDef}) ON CONFLICT (${key}) DO UPDATE SET ${sets}`;
-    }
-    if (p.kind === 'notify') {
-      mustRun.push(i);
-      return `SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
     }
     if (p.kind === 'update') {
       // Every change to a case moves its version, so a reader that planned on the old state can tell.
@@ -206,12 +195,11 @@ function statementText(parts: Part[]): string {
     const id = ++n;
     return `SELECT 1 FROM ${t} WHERE "id" = $${id}::uuid AND "version" = $${++n}::int FOR SHARE`;
   });
-  const read = mustRun.map((i) => `, (SELECT count(*) FROM w${i})`).join('');
   if (guarded.length) {
     // One statement, so a failed guard rolls back every write in it.
     const ok = guarded.map((i) => `(SELECT count(*) FROM w${i}) = 1`).join(' AND ');
-    return `WITH ${sql.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT CASE WHEN ${ok} THEN 1 ELSE sb_conflict() END${read}`;
+    return `WITH ${sql.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT CASE WHEN ${ok} THEN 1 ELSE sb_conflict() END`;
   }
   if (sql.length === 1) return sql[0];
-  return `WITH ${sql.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT 1${read}`;
+  return `WITH ${sql.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT 1`;
 }

@@ -99,8 +99,8 @@ export async function startTestService(
     },
     tick: () => svc.jobs.tick(),
     async close() {
+      await svc.stopBackground();
       await svc.closeChannels();
-      await svc.jobs.stop();
       await svc.app.close();
       if (!opts.callback) await callback.stop();
       if (!opts.db) await db.close();
