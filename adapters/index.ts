@@ -1,7 +1,8 @@
 // The channel registry: every client channel the service can run, one line each. Composition iterates it; adding
 // a channel is its folder and one line here.
 import type { ChannelModule } from '../src/channels/module';
+import botframework from './botframework';
 import inapp from './inapp';
 import telegram from './telegram';
 
-export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp, telegram];
+export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp, telegram, botframework];
