@@ -3,6 +3,7 @@
 import type { ChannelModule } from '../src/channels/module';
 import botframework from './botframework';
 import inapp from './inapp';
+import slack from './slack';
 import telegram from './telegram';
 
-export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp, telegram, botframework];
+export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp, telegram, botframework, slack];

@@ -84,6 +84,19 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
   registerDatabaseGauges(metrics, o.database.db);
   const { enabled, problems } = enabledChannels(o.channelEnv ?? {}, CHANNEL_MODULES);
   if (problems.length) throw new Error(`channel configuration is not valid: ${problems.join('; ')}`);
+  let slackConsole: SlackConsole | null = null;
+  let slackHttp: { receiver: FastifyReceiver; signingSecret: string } | undefined;
+  const shared: Record<string, unknown> = {};
+  if (o.slack) {
+    const client = createWebClient(o.slack);
+    const data = new SlackData(o.database.db);
+    slackConsole = new SlackConsole(client, data, o.slack, core.clock, o.log);
+    const slackDeps = { core, cfg: o.slack, client, data, console: slackConsole };
+    const { app, receiver } = createSlackApp(slackDeps);
+    slackHttp = { receiver, signingSecret: o.slack.signingSecret };
+    // Slack Connect clients are answered through the console's own app, Web API client and records.
+    shared.slack = { ...slackDeps, app };
+  }
   const channelInstances: { name: string; instance: ChannelInstance }[] = [];
   for (const { module, config } of enabled) {
     const name = module.name;
@@ -95,19 +108,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       moveConversation: (from, to) => core.store.tx((tx) => tx.moveConversation(name, from, to)),
       conversationOf: (ref) => core.store.tx((tx) => tx.conversationOf(name, ref)),
       alertLead: (text) => alertLead(core, name, text),
+      shared,
     });
     channelInstances.push({ name, instance });
   }
   const channels = new Map<string, ChannelAdapter>(channelInstances.map((c) => [c.name, c.instance.adapter]));
-  let slackConsole: SlackConsole | null = null;
-  let slackHttp: { receiver: FastifyReceiver; signingSecret: string } | undefined;
-  if (o.slack) {
-    const client = createWebClient(o.slack);
-    const data = new SlackData(o.database.db);
-    slackConsole = new SlackConsole(client, data, o.slack, core.clock, o.log);
-    const { receiver } = createSlackApp({ core, cfg: o.slack, client, data, console: slackConsole });
-    slackHttp = { receiver, signingSecret: o.slack.signingSecret };
-  }
   // Without Slack the log (and the case timeline) is the console, and the admin API is how managers act.
   const managerConsole = o.console ?? slackConsole ?? new LogConsole(o.log);
   const app = await buildApp({

@@ -73,6 +73,12 @@ export interface ChannelDeps<Cfg> {
   conversationOf(ref: { platformIds?: { scope: string; externalId: string }[]; caseNumber?: number }): Promise<{ conversationKey: string; address: unknown; caseNumber: number | null; clientId: string | null } | null>;
   /** Tells the support lead about something that can't go on a case (a mail that can't be parsed); never drops it. */
   alertLead(text: string): Promise<void>;
+  /**
+   * What composition shares, by name, with a channel that builds on it rather than starting its own (Slack Connect
+   * answers clients through the manager console's bolt app and Web API client: `shared.slack`). Absent when the
+   * thing it names is not configured.
+   */
+  shared?: Readonly<Record<string, unknown>>;
 }
 
 export interface ChannelInstance {

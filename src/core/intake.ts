@@ -88,6 +88,7 @@ async function ingestLocked(core: Core, env: InboundEnvelope): Promise<IngestOut
 async function decide(
   cs: ChangeSet, core: Core, ctx: IntakeContext, env: InboundEnvelope, now: Date, tx: StoreTx | null,
 ): Promise<IngestOutcome | null> {
+  if (env.sender.isAutomated && !ctx.openCase) return { status: 'ignored', reason: 'automated sender and no open case' };
   const { client, contact } = resolveParty(cs, core, ctx, env, now);
   const from: ClientDestination = { caseId: ctx.openCase?.case.id ?? null, channel: env.channel, conversationKey: env.conversationKey, address: env.address };
 
@@ -99,7 +100,6 @@ async function decide(
     await runClientCommand(core, tx, cs, { command, ctx, client, contact, env, from, now, message });
     return { status: 'command', command: command.name };
   }
-  if (env.sender.isAutomated && !ctx.openCase) return { status: 'ignored', reason: 'automated sender and no open case' };
   if (ctx.openCase) return appendToCase(cs, core, ctx, ctx.openCase, contact, env, now);
   const number = ctx.newCaseNumber ?? (tx ? await tx.nextCaseNumber() : null);
   if (number === null) return null;

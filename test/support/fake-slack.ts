@@ -14,12 +14,16 @@ export interface SlackCall {
   args: Record<string, any>;
   token: string | null;
   at: number;
+  /** The body answered when it was a success (e.g. chat.postMessage's `ts`). */
+  result?: Record<string, any>;
 }
 
 export interface SlackAnswer {
   status?: number;
   headers?: Record<string, string>;
   body?: any;
+  /** Answer only a call whose arguments match (e.g. one channel's posts); other calls pass it by. */
+  when?: (args: Record<string, any>) => boolean;
 }
 
 export class FakeSlack {
@@ -128,16 +132,21 @@ export class FakeSlack {
     const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1] ?? null;
     const token = bearer ?? (typeof args.token === 'string' ? args.token : null);
     delete args.token;
-    this.calls.push({ method, args, token, at: Date.now() });
+    const call: SlackCall = { method, args, token, at: Date.now() };
+    this.calls.push(call);
 
-    const scripted = this.scripts.get(method)?.shift();
+    const queue = this.scripts.get(method) ?? [];
+    const i = queue.findIndex((a) => !a.when || a.when(args));
+    const scripted = i >= 0 ? queue.splice(i, 1)[0] : undefined;
     if (scripted) {
       const body = scripted.body === undefined ? { ok: true } : scripted.body;
+      if ((scripted.status ?? 200) < 300 && body?.ok === true) call.result = body;
       res.writeHead(scripted.status ?? 200, { 'content-type': 'application/json', ...scripted.headers });
       return void res.end(typeof body === 'string' ? body : JSON.stringify(body));
     }
+    call.result = { ok: true, ...this.defaultAnswer(method, args) };
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: true, ...this.defaultAnswer(method, args) }));
+    res.end(JSON.stringify(call.result));
   }
 
   private defaultAnswer(method: string, args: Record<string, any>): Record<string, any> {

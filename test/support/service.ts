@@ -55,11 +55,18 @@ export async function startTestService(
   const clock = new FixedClock(opts.start ?? '2026-11-23T08:00:00Z');
   const log = new MemoryLogger();
   const console = new LogConsole(log, 1000);
+  // SLACK_* in the channel environment (a parity harness's) configure the console too, as they do in main.ts.
+  const env = opts.env ?? {};
+  const slack = opts.slack
+    ? { botToken: 'xoxb-test-token', signingSecret: SLACK_SIGNING_SECRET, apiUrl: opts.slack.apiUrl, leadChannel: opts.slack.leadChannel }
+    : env.SLACK_BOT_TOKEN && env.SLACK_SIGNING_SECRET
+      ? { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, apiUrl: env.SLACK_API_URL, leadChannel: env.SLACK_LEAD_CHANNEL }
+      : undefined;
   const svc = await createService({
     database: db, log, adminToken: ADMIN_TOKEN, clock,
     // With Slack configured the Slack console is the console of record; otherwise a log console tests can read.
-    console: opts.slack ? undefined : console,
-    slack: opts.slack ? { botToken: 'xoxb-test-token', signingSecret: SLACK_SIGNING_SECRET, apiUrl: opts.slack.apiUrl, leadChannel: opts.slack.leadChannel } : undefined,
+    console: slack ? undefined : console,
+    slack,
     channelEnv: { INAPP_SECRET, INAPP_CALLBACK_URL: callback.url, ...opts.env },
     publicUrl: opts.env?.PUBLIC_URL,
     delivery: { retryBaseMs: 1000, retryMaxMs: 60_000, ...opts.delivery },

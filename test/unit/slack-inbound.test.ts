@@ -50,6 +50,20 @@ describe('readSlackRequest: what Slack sends is dispatched', () => {
     dispatched('events', envelope(reply, { enterprise_id: 'E0001', authorizations: [{ enterprise_id: 'E0001', team_id: 'T0001', user_id: 'U0BOT', is_bot: true }] }));
   });
 
+  test('events: Slack Connect posts, edits, deletions, files, the app joining, a channel id changing', () => {
+    const ext = {
+      client_msg_id: 'c-1', type: 'message', text: 'hi', user: 'U0EXT', ts: '1790000000.000200', team: 'T0EXT', user_team: 'T0EXT', source_team: 'T0EXT',
+      user_profile: { avatar_hash: 'x', image_72: 'https://a.test/x.png', first_name: 'Ann', real_name: 'Ann Client', display_name: 'Ann', team: 'T0EXT', name: 'ann', is_restricted: false, is_ultra_restricted: false },
+      blocks: [], channel: 'C0SHARED', event_ts: '1790000000.000200', channel_type: 'channel',
+    };
+    expect(dispatched('events', envelope(ext, { is_ext_shared_channel: true })).event).toMatchObject({ user_team: 'T0EXT' });
+    dispatched('events', envelope({ ...ext, subtype: 'file_share', files: [{ id: 'F1', mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' }] }, { is_ext_shared_channel: true }));
+    dispatched('events', envelope({ type: 'message', subtype: 'message_changed', hidden: true, channel: 'C0SHARED', ts: '1790000000.000300', message: { ...ext, channel: undefined }, previous_message: { text: 'y', ts: '1790000000.000200' } }));
+    dispatched('events', envelope({ type: 'message', subtype: 'message_deleted', hidden: true, channel: 'C0SHARED', ts: '1790000000.000400', deleted_ts: '1790000000.000200', previous_message: { text: 'y', ts: '1790000000.000200' } }));
+    dispatched('events', envelope({ type: 'member_joined_channel', user: 'U0BOT', channel: 'C0SHARED', channel_type: 'C', team: 'T0001', inviter: 'U0001', event_ts: '1790000000.000500' }, { is_ext_shared_channel: true }));
+    dispatched('events', envelope({ type: 'channel_id_changed', old_channel_id: 'G0SHARED', new_channel_id: 'C0SHARED', event_ts: '1612206778.000000' }));
+  });
+
   test('events: url_verification is answered with its challenge, app_rate_limited only noted', () => {
     expect(readSlackRequest('events', JSON.stringify({ token: 'x', challenge: 'c-123', type: 'url_verification' }))).toEqual({ kind: 'challenge', challenge: 'c-123' });
     expect(readSlackRequest('events', JSON.stringify({ token: 'x', type: 'app_rate_limited', team_id: 'T0001', minute_rate_limited: 1518467820, api_app_id: 'A0001' })))
@@ -122,6 +136,13 @@ describe('readSlackRequest: anything else is refused, naming the field and never
     ['an authorization for team "toString"', envelope(reply, { authorizations: [{ team_id: 'toString' }] }), /^authorizations\.0\.team_id: /],
     ['no event_id', envelope(reply, { event_id: undefined }), /^event_id: /],
     ['a url_verification without a challenge', JSON.stringify({ type: 'url_verification' }), /^challenge: /],
+    ['a user_team that is no Slack id', envelope({ ...reply, user_team: 'constructor' }), /^event\.user_team: must be a Slack id/],
+    ['files that are a string', envelope({ ...reply, subtype: 'file_share', files: 'SECRET-TEXT' }), /^event\.files: /],
+    ['an edit whose message is a string', envelope({ type: 'message', subtype: 'message_changed', channel: 'C0001', ts: '1790000000.000300', message: 'SECRET-TEXT' }), /^event\.message: /],
+    ['a deletion whose deleted_ts is not a ts', envelope({ type: 'message', subtype: 'message_deleted', channel: 'C0001', ts: '1790000000.000300', deleted_ts: 'SECRET-TEXT' }), /^event\.deleted_ts: /],
+    ['a member_joined_channel without its channel', envelope({ type: 'member_joined_channel', user: 'U0BOT' }), /^event\.channel: /],
+    ['is_ext_shared_channel that is a string', envelope(reply, { is_ext_shared_channel: 'SECRET-TEXT' }), /^is_ext_shared_channel: /],
+    ['a NUL in a message', envelope({ ...reply, text: 'SECRET-TEXT\u0000' }), /^event\.text: contains a NUL character/],
   ])('event: %s', (_name, raw, why) => {
     expect(refused('events', raw)).toMatch(why);
   });

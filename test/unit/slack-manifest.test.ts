@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildManifest } from '../../src/console/slack/manifest';
 
-const COMMANDS = ['/urgency', '/eta', '/needinfo', '/resolve', '/escalate', '/away', '/back', '/cases', '/features', '/sla'];
+const COMMANDS = ['/urgency', '/eta', '/needinfo', '/resolve', '/escalate', '/away', '/back', '/cases', '/features', '/sla', '/link'];
 const SHORTCUTS = ['case_eta', 'case_needinfo', 'case_resolve', 'case_escalate', 'case_urgency'];
 
 describe('Slack app manifest', () => {
@@ -19,7 +19,7 @@ describe('Slack app manifest', () => {
     );
   });
 
-  test('all ten slash commands point at the commands URL, unescaped, with descriptions', () => {
+  test('all eleven slash commands point at the commands URL, unescaped, with descriptions', () => {
     const m = buildManifest('https://sb.example.com');
     expect(m.features.slash_commands.map((c) => c.command).sort()).toEqual([...COMMANDS].sort());
     for (const c of m.features.slash_commands) {
@@ -30,6 +30,7 @@ describe('Slack app manifest', () => {
     expect(hint('/urgency')).toContain('critical|high|medium|low|informational|feature');
     expect(hint('/eta')).toContain('[#case]');
     expect(hint('/escalate')).toContain('<reason>');
+    expect(hint('/link')).toBe('<client>');
   });
 
   test('the five message shortcuts', () => {
@@ -48,9 +49,13 @@ describe('Slack app manifest', () => {
     expect(m.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining(['groups:write', 'chat:write', 'commands', 'reactions:write', 'groups:history', 'im:history', 'users:read']),
     );
+    // Slack Connect: posts in public and private shared channels, replies under a manager's name and picture, file
+    // details Slack withholds from shared-channel events, and the app being added to a shared channel.
+    expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['channels:history', 'groups:history', 'chat:write.customize', 'files:read', 'channels:read', 'groups:read']));
     expect(m.settings.event_subscriptions.bot_events).toEqual(
-      expect.arrayContaining(['message.channels', 'message.groups', 'message.im', 'app_home_opened']),
+      expect.arrayContaining(['message.channels', 'message.groups', 'message.im', 'app_home_opened', 'member_joined_channel', 'channel_id_changed']),
     );
+    expect(new Set(m.oauth_config.scopes.bot).size).toBe(m.oauth_config.scopes.bot.length);
     expect(m.features.app_home).toEqual({ home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: false });
     expect(m.features.bot_user).toEqual({ display_name: 'Switchboard', always_online: true });
     expect(m.settings).toMatchObject({ org_deploy_enabled: false, socket_mode_enabled: false, token_rotation_enabled: false });

@@ -117,8 +117,10 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
   // ---- thread replies -----------------------------------------------------------------------------------------
   app.event('message', async ({ event, body, context }) => {
     const e = event as Partial<ThreadMessage> & { bot_id?: string; channel: string; ts: string };
-    // A file shared in a thread arrives as a 'file_share' message: its text is a reply like any other.
+    // A file shared in a thread arrives as a 'file_share' message: its text is a reply like any other. Channels
+    // shared with another organisation are never console channels: their messages are the Slack channel's (adapters/slack).
     if ((e.subtype && e.subtype !== 'file_share') || e.bot_id || !e.user || !e.thread_ts || e.thread_ts === e.ts) return;
+    if ((body as { is_ext_shared_channel?: boolean }).is_ext_shared_channel) return;
     const msg = e as ThreadMessage;
     const explain = (text: string) => deps.console.explain(msg.channel, msg.user, msg.thread_ts, text);
     const b = body as { event_id?: string; team_id?: string };
@@ -182,7 +184,7 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
       if (!ref) return n ? `Case #${n} is not a case of this channel's client.` : 'No open case in this channel: name one, e.g. `#1042`.';
       if (!(await mayAct(m, ref))) return notYours;
     }
-    return runSlash(deps, m, parsed.action, ref);
+    return runSlash(deps, m, parsed.action, ref, channelId);
   };
 
   // ---- card buttons, modals and message shortcuts -------------------------------------------------------------

@@ -11,7 +11,8 @@ export type SlashAction =
   | { kind: 'resolve'; caseNumber?: number; summary: string }
   | { kind: 'escalate'; caseNumber?: number; reason: string }
   | { kind: 'away' | 'back' | 'cases' | 'features' }
-  | { kind: 'sla'; client: string };
+  | { kind: 'sla'; client: string }
+  | { kind: 'link'; client: string };
 
 export const USAGE: Record<string, string> = {
   '/urgency': 'Usage: `/urgency <critical|high|medium|low|informational|feature> [#case]`',
@@ -19,6 +20,7 @@ export const USAGE: Record<string, string> = {
   '/needinfo': 'Usage: `/needinfo [#case] <question for the client>`',
   '/resolve': 'Usage: `/resolve [#case] [summary for the client]`',
   '/escalate': 'Usage: `/escalate [#case] <reason>`',
+  '/link': 'Usage: `/link <client>` — in a channel shared with the client (Slack Connect): their posts there become cases',
   '/away': 'Usage: `/away`', '/back': 'Usage: `/back`', '/cases': 'Usage: `/cases`', '/features': 'Usage: `/features`', '/sla': 'Usage: `/sla [client]`',
 };
 
@@ -57,6 +59,8 @@ export function parseSlash(command: string, text: string, zone: string, now: Dat
       return text.trim() ? bad() : { ok: true, action: { kind: command.slice(1) as 'away' } };
     case '/sla':
       return { ok: true, action: { kind: 'sla', client: text.trim() } };
+    case '/link':
+      return text.trim() ? { ok: true, action: { kind: 'link', client: text.trim() } } : bad();
     default:
       return bad();
   }

@@ -14,6 +14,8 @@ import { slack, toDeliveryError } from './web';
 const ALERTS = new Set(['sla_warning', 'sla_breach', 'eta_missed', 'milestone_missed', 'delivery_failed', 'escalation', 'case_reassigned']);
 /** Runs one named post of a notice unless an earlier attempt already made it. */
 type Step = (name: string, post: () => Promise<unknown>) => Promise<void>;
+/** Told about every case a notice was delivered for (a client channel in the same workspace follows its cases). */
+export type CaseNoticeListener = (caseId: string) => Promise<void>;
 
 const ICON: Record<string, string> = {
   sla_warning: ':hourglass_flowing_sand:', sla_breach: ':rotating_light:', eta_missed: ':alarm_clock:', milestone_missed: ':calendar:',
@@ -28,6 +30,12 @@ export class SlackConsole implements ManagerConsole {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
+
+  private readonly caseListeners: CaseNoticeListener[] = [];
+  /** Runs after each notice about a case; its failures are logged, never the notice's. */
+  onCaseNotice(listener: CaseNoticeListener): void {
+    this.caseListeners.push(listener);
+  }
 
   async deliver(n: ConsoleNotice, opts?: { signal?: AbortSignal; steps?: DeliverySteps }): Promise<void> {
     // A Slack call can't be abandoned half-way, so the deadline is checked between calls.
@@ -58,6 +66,9 @@ export class SlackConsole implements ManagerConsole {
       case 'message_deleted':
         if (n.messageId) await step('message', () => this.postClientMessage(thread, n.messageId!, 'deleted their message'));
         break;
+      case 'manager_reply':
+        if (n.messageId) await step('message', () => this.postDirectReply(thread, n.messageId!));
+        break;
       case 'reply_delivered':
         await step('confirm', () => this.confirmDelivery(thread, n));
         break;
@@ -72,8 +83,10 @@ export class SlackConsole implements ManagerConsole {
     };
     // For case_updated the refresh is the whole notice: a failure is retried. Otherwise the notice's own post is out
     // and a retry would post it again, so a failed refresh is only logged; the next notice refreshes the card again.
-    if (n.type === 'case_updated') return refresh();
-    await refresh().catch((err) => this.log.warn({ caseId: n.caseId, err: (err as Error).message }, 'Slack card or App Home refresh failed'));
+    if (n.type === 'case_updated') await refresh();
+    else await refresh().catch((err) => this.log.warn({ caseId: n.caseId, err: (err as Error).message }, 'Slack card or App Home refresh failed'));
+    for (const listener of this.caseListeners)
+      await listener(n.caseId).catch((err) => this.log.warn({ caseId: n.caseId, err: (err as Error).message }, 'a case notice listener failed'));
   }
 
   /** The client's channel and the case's thread, created the first time they are needed. */
@@ -150,6 +163,22 @@ export class SlackConsole implements ManagerConsole {
         blocks: [
           { type: 'context', elements: [{ type: 'mrkdwn', text: `*${escapeMrkdwn(who)}* via ${m.m.channel}` }] },
           { type: 'section', text: { type: 'plain_text', text: (m.m.text || ' ').slice(0, 2900) + files.slice(0, 90) } },
+        ] as never,
+      }),
+    );
+  }
+
+  /** What a manager wrote to the client on the client's own Slack channel, shown in the case thread. */
+  private async postDirectReply(thread: { channel: string; ts: string }, messageId: string) {
+    const m = await this.data.message(messageId);
+    if (!m) return;
+    const who = m.managerName ?? 'A manager';
+    await slack(() =>
+      this.client.chat.postMessage({
+        channel: thread.channel, thread_ts: thread.ts, text: `:speech_balloon: ${escapeMrkdwn(who)} answered the client in their channel: ${escapeMrkdwn(m.m.text)}`,
+        blocks: [
+          { type: 'context', elements: [{ type: 'mrkdwn', text: `:speech_balloon: *${escapeMrkdwn(who)}* answered the client in their channel` }] },
+          { type: 'section', text: { type: 'plain_text', text: (m.m.text || ' ').slice(0, 2900) } },
         ] as never,
       }),
     );

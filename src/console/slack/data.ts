@@ -1,7 +1,7 @@
 // What the Slack console reads and records: case views for cards and App Home, and the mapping between Slack
 // channels / threads / messages and our clients / cases / messages. Slack history is never read back (rate
 // limited since 2025); everything shown is rebuilt from our own tables.
-import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, notExists } from 'drizzle-orm';
 import type { Db } from '../../db/connect';
 import { latestResponseClocks, caseView } from '../../db/read-models';
 import * as s from '../../db/schema';
@@ -96,12 +96,16 @@ export class SlackData {
     return m ?? null;
   }
 
-  /** The Slack message a manager wrote that became our message, if it came from Slack. */
+  /**
+   * The Slack message a manager wrote that became our message, if it came from Slack. Only the inbound id: a reply
+   * delivered into a client's Slack Connect channel also carries the id of our post there, which is not where the
+   * manager wrote.
+   */
   async slackOrigin(messageId: string) {
     const [p] = await this.db
       .select()
       .from(s.messagePlatformIds)
-      .where(and(eq(s.messagePlatformIds.messageId, messageId), eq(s.messagePlatformIds.channel, 'slack')));
+      .where(and(eq(s.messagePlatformIds.messageId, messageId), eq(s.messagePlatformIds.channel, 'slack'), eq(s.messagePlatformIds.direction, 'inbound')));
     return p ? { channel: p.scope, ts: p.externalId } : null;
   }
 
@@ -124,5 +128,55 @@ export class SlackData {
     const all = await this.db.select().from(s.clients);
     const n = name.toLowerCase();
     return all.find((c) => c.name.toLowerCase() === n) ?? all.find((c) => c.name.toLowerCase().includes(n)) ?? null;
+  }
+
+  // ---- Slack Connect: shared channels tied to clients (client_links, channel 'slack', key = channel id) ----------
+
+  /** The client a shared channel is linked to; null for an unlinked channel and for a client's console channel. */
+  async sharedChannelClient(channelId: string): Promise<string | null> {
+    const [l] = await this.db
+      .select({ clientId: s.clientLinks.clientId })
+      .from(s.clientLinks)
+      .where(and(eq(s.clientLinks.channel, 'slack'), eq(s.clientLinks.key, channelId), notExists(this.db.select().from(s.clients).where(eq(s.clients.slackChannelId, channelId)))));
+    return l?.clientId ?? null;
+  }
+
+  /**
+   * Ties a shared channel to a client. Refused (with the reason, for the manager) when it is a client's console
+   * channel, where clients must never read along, or already tied to another client.
+   */
+  async linkSharedChannel(channelId: string, clientId: string): Promise<{ ok: true; clientName: string } | { ok: false; why: string }> {
+    const [client] = await this.db.select().from(s.clients).where(eq(s.clients.id, clientId));
+    if (!client) return { ok: false, why: 'That client no longer exists.' };
+    const owner = await this.clientByChannel(channelId);
+    if (owner) return { ok: false, why: `This is the console channel of ${owner.name}: managers talk there, so it can't be a client's shared channel.` };
+    await this.db.insert(s.clientLinks).values({ channel: 'slack', key: channelId, clientId }).onConflictDoNothing();
+    const [l] = await this.db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, 'slack'), eq(s.clientLinks.key, channelId)));
+    if (l && l.clientId !== clientId) {
+      const [other] = await this.db.select({ name: s.clients.name }).from(s.clients).where(eq(s.clients.id, l.clientId));
+      return { ok: false, why: `This channel is linked to ${other?.name ?? 'another client'} already; unlink it there first (DELETE /api/v1/clients/:id/links).` };
+    }
+    return { ok: true, clientName: client.name };
+  }
+
+  /** A shared channel got a new id (a private channel's G… id becomes C… when a share starts): its link follows. */
+  async moveSharedChannel(from: string, to: string) {
+    await this.db.update(s.clientLinks).set({ key: to }).where(and(eq(s.clientLinks.channel, 'slack'), eq(s.clientLinks.key, from)));
+  }
+
+  /** Clients to offer in the lead channel's menu: the most recently created first, at most `limit`. */
+  async clientsForMenu(limit: number) {
+    return this.db.select({ id: s.clients.id, name: s.clients.name }).from(s.clients).orderBy(desc(s.clients.createdAt)).limit(limit);
+  }
+
+  /** The latest case of a Slack conversation (a shared-channel thread). */
+  async latestCaseOfConversation(conversationKey: string) {
+    const [c] = await this.db
+      .select()
+      .from(s.cases)
+      .where(and(eq(s.cases.channel, 'slack'), eq(s.cases.conversationKey, conversationKey)))
+      .orderBy(desc(s.cases.openedAt))
+      .limit(1);
+    return c ?? null;
   }
 }

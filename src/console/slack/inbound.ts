@@ -3,6 +3,7 @@
 // its clients per team) throws inside it and became a 500. Only what matches is dispatched; the rest is refused
 // with a reason that names the field and never echoes the request.
 import { z } from 'zod';
+import { jsonProblem } from '../../http/input';
 
 export class InvalidSlackRequest extends Error {}
 
@@ -25,6 +26,7 @@ const eventCallback = z.looseObject({
   team_id: id.optional(),
   enterprise_id: id.nullish(),
   authorizations: z.array(z.looseObject({ team_id: id.nullish(), enterprise_id: id.nullish(), user_id: id.optional() })).optional(),
+  is_ext_shared_channel: z.boolean().optional(),
   // bolt looks for the event's conversation in `channel` (a string or an object) and `item`.
   event: z.looseObject({
     type: z.string().min(1).max(100),
@@ -32,12 +34,24 @@ const eventCallback = z.looseObject({
     item: z.looseObject({}).optional(),
   }),
 });
+/** A message as it appears inside message_changed / message_deleted events (the one changed, or as it was). */
+const innerMessage = z.looseObject({
+  ts: ts.optional(), thread_ts: ts.optional(), user: id.optional(), text: z.string().nullish(), subtype: z.string().optional(),
+  bot_id: z.string().nullish(), team: id.optional(), user_team: id.optional(),
+});
 /** The events our listeners read, field by field. */
 const EVENTS: Record<string, z.ZodType> = {
   message: z.looseObject({
     channel: id, ts, user: id.optional(), text: z.string().nullish(), thread_ts: ts.optional(), subtype: z.string().optional(), bot_id: z.string().nullish(),
+    // Slack Connect: the author's organisation, and the profile Slack sends along for people of other organisations.
+    team: id.optional(), user_team: id.optional(), source_team: id.optional(),
+    user_profile: z.looseObject({ real_name: z.string().max(500).optional(), display_name: z.string().max(500).optional(), name: z.string().max(500).optional() }).optional(),
+    files: z.array(z.looseObject({ id: z.string().min(1).max(100), name: z.string().max(1000).nullish(), title: z.string().max(1000).nullish(), permalink: z.string().max(2000).nullish() })).max(100).optional(),
+    message: innerMessage.optional(), previous_message: innerMessage.optional(), deleted_ts: ts.optional(),
   }),
   app_home_opened: z.looseObject({ user: id }),
+  member_joined_channel: z.looseObject({ user: id, channel: id }),
+  channel_id_changed: z.looseObject({ old_channel_id: id, new_channel_id: id }),
 };
 
 function readEvent(body: unknown): SlackRequest {
@@ -77,9 +91,10 @@ const view = {
 const INTERACTIONS: Record<z.infer<typeof interactionType>['type'], z.ZodType> = {
   block_actions: z.looseObject({
     ...common, trigger_id: z.string().min(1), response_url: url.optional(), channel: z.looseObject({ id }).optional(),
+    container: z.looseObject({ message_ts: ts.optional(), thread_ts: ts.optional(), channel_id: id.optional() }).optional(),
     actions: z.array(z.looseObject({
       action_id: z.string().min(1).max(255), block_id: z.string().optional(), type: z.string(), value: z.string().optional(),
-      selected_option: z.looseObject({ value: z.string() }).nullish(),
+      selected_option: z.looseObject({ value: z.string() }).nullish(), action_ts: z.string().max(40).optional(),
     })).min(1),
   }),
   view_submission: z.looseObject({
@@ -108,6 +123,15 @@ function readInteraction(form: Record<string, string>): SlackRequest {
 // -----------------------------------------------------------------------------------------------------------------
 
 export function readSlackRequest(kind: 'events' | 'commands' | 'interactions', raw: string): SlackRequest {
+  const r = read(kind, raw);
+  // People of a client's organisation write into a shared channel whatever Slack lets through: what PostgreSQL can't
+  // store is named here rather than failing (and being redelivered) later.
+  const unstorable = r.kind === 'dispatch' ? jsonProblem(r.body, kind === 'interactions' ? 'payload' : 'body') : null;
+  if (unstorable) throw new InvalidSlackRequest(unstorable.replace(/^body\./, ''));
+  return r;
+}
+
+function read(kind: 'events' | 'commands' | 'interactions', raw: string): SlackRequest {
   if (kind === 'events') return readEvent(json(raw, 'body'));
   const form = Object.fromEntries(new URLSearchParams(raw));
   if (kind === 'interactions') return readInteraction(form);

@@ -1,5 +1,6 @@
-// The Slack app manifest for the manager console (SPEC §5, §7): one place that names the slash commands, message
-// shortcuts, scopes, events and request URLs the console serves. `npm run slack:manifest` prints it for
+// The Slack app manifest for the manager console (SPEC §5, §7) and the Slack Connect channels clients write from
+// (adapters/slack): one place that names the slash commands, message shortcuts, scopes, events and request URLs the
+// app serves. `npm run slack:manifest` prints it for
 // api.slack.com/apps → Create New App → From an app manifest; slack-manifest.example.json is the committed copy.
 
 export interface SlashCommandDef {
@@ -57,6 +58,11 @@ export const SLASH_COMMANDS: readonly SlashCommandDef[] = [
     description: 'SLA compliance report, for all clients or one',
     usage_hint: '[client]',
   },
+  {
+    command: '/link',
+    description: "Link this channel, shared with a client's organisation, to that client",
+    usage_hint: '<client>',
+  },
 ];
 
 // Message shortcuts: the same actions inside a case thread, where slash commands cannot be used.
@@ -71,20 +77,27 @@ export const MESSAGE_SHORTCUTS: readonly ShortcutDef[] = [
 export const BOT_SCOPES: readonly string[] = [
   'chat:write', // case cards, relayed messages, confirmations
   'chat:write.public',
-  'channels:read',
-  'channels:history', // message.channels
+  'chat:write.customize', // replies in a client's shared channel under the manager's name and picture
+  'channels:read', // member_joined_channel, channel_id_changed in public (and shared) channels
+  'channels:history', // message.channels: clients' posts in public shared channels
   'channels:manage',
   'groups:read',
-  'groups:history', // message.groups: manager replies in private client channels
+  'groups:history', // message.groups: manager replies in private client channels, clients' posts in private shared ones
   'groups:write', // create the private client channels and invite managers
   'im:write',
   'im:history', // message.im
   'commands',
-  'reactions:write', // delivery confirmations
-  'users:read', // managers' names and time zones
+  'reactions:write', // delivery confirmations; the status mark on a client's post in a shared channel
+  'files:read', // files.info: a file shared into a Slack Connect channel arrives without its details
+  'users:read', // managers' names, time zones and pictures; names of clients' people
 ];
 
-export const BOT_EVENTS: readonly string[] = ['message.channels', 'message.groups', 'message.im', 'app_home_opened'];
+export const BOT_EVENTS: readonly string[] = [
+  'message.channels', 'message.groups', 'message.im', 'app_home_opened',
+  // Slack Connect: the app was added to a shared channel (ask which client it is), a private channel's id changed
+  // when its share began.
+  'member_joined_channel', 'channel_id_changed',
+];
 
 export interface SlackManifest {
   display_information: { name: string; description: string; background_color: string };

@@ -25,7 +25,7 @@ export async function resolveCase(data: SlackData, channelId: string, n?: number
   return !client || client.id === kase.clientId ? { number: n } : null;
 }
 
-export async function runSlash(deps: SlackDeps, m: ManagerRow, a: SlashAction, ref: CaseRef | null): Promise<string> {
+export async function runSlash(deps: SlackDeps, m: ManagerRow, a: SlashAction, ref: CaseRef | null, channelId = ''): Promise<string> {
   const { core, data } = deps;
   const actor: Actor = { managerId: m.id };
   const now = core.clock.now();
@@ -78,5 +78,21 @@ export async function runSlash(deps: SlackDeps, m: ManagerRow, a: SlashAction, r
       return [`SLA, last 30 days${a.client ? ` — ${a.client}` : ''}: ${pct(r.totals.compliance)} met (${r.totals.met} met, ${r.totals.breached} breached, ${r.totals.running} running)`,
         ...r.byUrgency.map((u) => `• ${u.name}: ${pct(u.compliance)} (${u.met}/${u.met + u.breached})`)].join('\n');
     }
+    case 'link':
+      return linkChannel(data, m, a.client, channelId);
   }
+}
+
+/**
+ * `/link <client>` in a channel shared with the client (Slack Connect): the client's posts there become cases. Who
+ * may: the client's own managers and those who stand in for anyone (on call, the default manager).
+ */
+async function linkChannel(data: SlackData, m: ManagerRow, name: string, channelId: string): Promise<string> {
+  const client = await data.clientByName(name);
+  if (!client) return `No client matches "${escapeMrkdwn(name)}".`;
+  if (!m.onCall && !m.isDefault && !(await data.managersOf(client.id)).some((x) => x.id === m.id))
+    return `Only the managers of ${escapeMrkdwn(client.name)} (or the on-call manager) can link a channel to it.`;
+  const r = await data.linkSharedChannel(channelId, client.id);
+  if (!r.ok) return `Not linked: ${escapeMrkdwn(r.why)}`;
+  return `This channel is linked to *${escapeMrkdwn(r.clientName)}*: posts from their organisation here open cases, one per thread. Invite the app here if it isn't in the channel yet (\`/invite @Switchboard\`).`;
 }

@@ -1,6 +1,6 @@
 // Managers, clients, contacts and identities.
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, notInArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { setManagerStatus } from '../../core/commands';
@@ -17,6 +17,7 @@ import { HttpError } from '../errors';
 import { emailString, idString, LIMITS, nameString, parse, problems, uuidParam, uuidQuery } from './validate';
 import { assertFit, calendarSpec, policySpec } from './settings';
 
+const slackChannel = z.string().regex(/^[CG][A-Z0-9]{2,40}$/, 'must be a Slack channel id (C…)');
 const zone = z.string().refine(isValidZone, 'unknown IANA time zone (e.g. Europe/Moscow, Asia/Kolkata, Etc/UTC)');
 const managerBody = z.object({
   name: nameString(),
@@ -38,6 +39,9 @@ const clientBody = z.object({
   policyId: z.string().uuid().nullable().optional(),
   inappAccountId: idString().nullable().optional(),
   slackChannelId: idString().nullable().optional(),
+  // Slack Connect channels shared with the client's organisation (several allowed): the set the client ends up with.
+  slackConnectChannelId: z.union([slackChannel, z.array(slackChannel).max(50)]).nullable().optional(),
+  slackConnectChannelIds: z.array(slackChannel).max(50).optional(),
 });
 const identity = z.object({ channel: z.enum(CHANNELS), externalId: idString(), account: z.string().max(LIMITS.id).optional() });
 const contactBody = z.object({
@@ -63,7 +67,34 @@ async function one<T>(rows: Promise<T[]>, what: string): Promise<T> {
 export async function clientView(db: Db, c: typeof s.clients.$inferSelect) {
   const [cal] = c.calendarId ? await db.select().from(s.calendars).where(eq(s.calendars.id, c.calendarId)) : [];
   const [pol] = c.policyId ? await db.select().from(s.policies).where(eq(s.policies.id, c.policyId)) : [];
-  return { ...c, calendar: cal?.spec ?? null, policy: pol?.spec ?? null };
+  const shared = await db.select({ key: s.clientLinks.key }).from(s.clientLinks).where(and(eq(s.clientLinks.channel, 'slack'), eq(s.clientLinks.clientId, c.id))).orderBy(asc(s.clientLinks.createdAt));
+  return { ...c, calendar: cal?.spec ?? null, policy: pol?.spec ?? null, slackConnectChannelIds: shared.map((l) => l.key) };
+}
+
+/** The Slack Connect channels a request names (one id or a list, under either name), or undefined to keep them. */
+function slackConnectIds(b: { slackConnectChannelId?: string | string[] | null; slackConnectChannelIds?: string[] }): string[] | undefined {
+  if (b.slackConnectChannelId !== undefined && b.slackConnectChannelIds !== undefined)
+    throw new HttpError(400, 'slackConnectChannelId and slackConnectChannelIds name the same thing: give one of them');
+  const v = b.slackConnectChannelIds ?? b.slackConnectChannelId;
+  return v === undefined ? undefined : [...new Set(v === null ? [] : [v].flat())];
+}
+
+/**
+ * The client's Slack Connect channels become exactly `ids` (client links, channel 'slack'). A client's console
+ * channel can't be one (clients would read the managers' threads), nor can a channel linked to another client.
+ */
+async function setSlackConnect(db: Db, clientId: string, ids: string[] | undefined, consoleChannel: string | null) {
+  if (ids === undefined) return;
+  const consoles = ids.length ? await db.select({ name: s.clients.name, channel: s.clients.slackChannelId }).from(s.clients).where(inArray(s.clients.slackChannelId, ids)) : [];
+  const own = consoleChannel && ids.includes(consoleChannel) ? consoleChannel : null;
+  if (consoles.length || own)
+    throw new HttpError(400, `slackConnectChannelId: ${consoles[0]?.channel ?? own} is a console channel${consoles[0] ? ` (${consoles[0].name}'s)` : ''}; a Slack Connect channel is the one shared with the client's organisation`);
+  const taken = ids.length
+    ? await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, 'slack'), inArray(s.clientLinks.key, ids), ne(s.clientLinks.clientId, clientId)))
+    : [];
+  if (taken.length) throw new HttpError(409, `slackConnectChannelId: ${taken[0].key} is linked to another client; unlink it there first`);
+  await db.delete(s.clientLinks).where(and(eq(s.clientLinks.channel, 'slack'), eq(s.clientLinks.clientId, clientId), ids.length ? notInArray(s.clientLinks.key, ids) : undefined));
+  if (ids.length) await db.insert(s.clientLinks).values(ids.map((key) => ({ channel: 'slack', key, clientId }))).onConflictDoNothing();
 }
 
 async function contactView(db: Db, c: typeof s.contacts.$inferSelect) {
@@ -133,12 +164,15 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.post('/clients', async (req, reply) => {
     const b = parse(clientBody, req.body);
-    const { calendar: _c, policy: _p, ...fields } = b;
+    const { calendar: _c, policy: _p, slackConnectChannelId: _sc, slackConnectChannelIds: _scs, ...fields } = b;
+    const shared = slackConnectIds(b);
     // One transaction: a client that can't be created leaves no calendar or policy rows behind.
     const row = await db
       .transaction(async (tx) => {
         const refs = await settingsRefs(tx as unknown as Db, b.name, b);
-        return (await tx.insert(s.clients).values({ id: randomUUID(), ...fields, ...refs }).returning())[0];
+        const created = (await tx.insert(s.clients).values({ id: randomUUID(), ...fields, ...refs }).returning())[0];
+        await setSlackConnect(tx as unknown as Db, created.id, shared, created.slackChannelId);
+        return created;
       })
       .catch((e) => conflict(e, 'a client with this in-app account id'));
     return reply.code(201).send(await clientView(db, row));
@@ -153,11 +187,14 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
     const b = parse(clientBody.partial(), req.body);
     const id = uuidParam(req.params.id, 'client');
     const current = await one(db.select().from(s.clients).where(eq(s.clients.id, id)), 'client');
-    const { calendar: _c, policy: _p, ...fields } = b;
+    const { calendar: _c, policy: _p, slackConnectChannelId: _sc, slackConnectChannelIds: _scs, ...fields } = b;
+    const shared = slackConnectIds(b);
     const row = await db
       .transaction(async (tx) => {
         const patch = { ...fields, ...(await settingsRefs(tx as unknown as Db, b.name ?? current.name, b, current)) };
-        return Object.keys(patch).length ? (await tx.update(s.clients).set(patch).where(eq(s.clients.id, id)).returning())[0] : current;
+        const updated = Object.keys(patch).length ? (await tx.update(s.clients).set(patch).where(eq(s.clients.id, id)).returning())[0] : current;
+        await setSlackConnect(tx as unknown as Db, id, shared, updated.slackChannelId);
+        return updated;
       })
       .catch((e) => conflict(e, 'a client with this in-app account id'));
     return clientView(db, row);

@@ -1,0 +1,54 @@
+// The benchmark's Slack Connect traffic: a client's top-level post in a linked shared channel, as a signed Events API
+// delivery. Every request is a new post (its own ts and event_id), so each opens a case in a thread of its own.
+// Shaped like bench/channels' entries: the environment that enables the channel (pointing at a fake Web API for
+// auth.test), how bench account i is linked (its shared channel), one request per message. The Slack channel rides on
+// the manager console, so the bench server must configure the console from the same SLACK_* values (as main.ts does).
+import { createHmac } from 'node:crypto';
+import { FakeSlack } from '../../test/support/fake-slack';
+import { envelope, personMessage, type Person } from './fixtures';
+
+export const BENCH_SIGNING_SECRET = 'bench-slack-signing-secret-0123456789';
+const TEXT = 'The dashboard numbers look wrong since this morning, can you check?';
+
+export interface BenchRequest {
+  method: 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One signed shared-channel post. */
+export function slackBenchRequest(text: string, o: { signingSecret: string; channel: string; client?: Person; vendorTeam?: string; now?: Date }): BenchRequest {
+  const now = o.now ?? new Date();
+  const client = o.client ?? { id: 'U0BENCH', team: 'T0BENCHCLIENT', name: 'Bench Client' };
+  const body = JSON.stringify(envelope(personMessage(client, { channel: o.channel, text, external: true }), { at: now, vendorTeam: o.vendorTeam }));
+  const ts = String(Math.floor(now.getTime() / 1000));
+  const signature = `v0=${createHmac('sha256', o.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return {
+    method: 'POST',
+    path: '/webhooks/slack/events',
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
+    body,
+  };
+}
+
+/** Bench account i writes from shared channel C0BENCH<i>, as one of a few people of its organisation. */
+export function slackBenchChannel() {
+  const fake = new FakeSlack();
+  const channel = (i: number) => `C0BENCH${i}`;
+  return {
+    name: 'slack',
+    route: '/webhooks/slack/events',
+    async prepare(): Promise<Record<string, string>> {
+      await fake.start();
+      return { SLACK_BOT_TOKEN: 'xoxb-bench-token', SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET, SLACK_API_URL: fake.url };
+    },
+    link: (i: number) => ({ channel: 'slack', key: channel(i) }),
+    request(account: number) {
+      const person = { id: `U0BENCH${Math.floor(Math.random() * 5)}`, team: `T0BENCH${account}`, name: 'Bench Client' };
+      const { headers, body } = slackBenchRequest(TEXT, { signingSecret: BENCH_SIGNING_SECRET, channel: channel(account), client: person });
+      return { headers, body };
+    },
+    stop: () => fake.stop(),
+  };
+}
