@@ -22,8 +22,12 @@ async function main() {
   const channelLinks = links.flatMap((l, i) => ('channel' in l ? [{ channel: l.channel, key: l.key, clientId: clients[i].id }] : []));
   if (channelLinks.length) await database.db.insert(s.clientLinks).values(channelLinks);
   const channelEnv = JSON.parse(process.env.BENCH_CHANNEL_ENV ?? '{}') as Record<string, string>;
+  // Slack Connect rides on the manager console: SLACK_* configure both, as in main.ts.
+  const slack = channelEnv.SLACK_BOT_TOKEN
+    ? { botToken: channelEnv.SLACK_BOT_TOKEN, signingSecret: channelEnv.SLACK_SIGNING_SECRET, apiUrl: channelEnv.SLACK_API_URL }
+    : undefined;
   const svc = await createService({
-    database, log: pino({ level: 'warn' }), adminToken: 'bench-admin-token-0123456789', channelEnv, publicUrl: channelEnv.PUBLIC_URL,
+    database, log: pino({ level: 'warn' }), adminToken: 'bench-admin-token-0123456789', channelEnv, publicUrl: channelEnv.PUBLIC_URL, slack,
   });
   await svc.app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
   await svc.startChannels();

@@ -3,6 +3,8 @@
 // Every channel is measured the same way as the in-app webhook, next to the same baseline.
 import { randomUUID } from 'node:crypto';
 import { signedHeaders } from '../../adapters/inapp';
+import { startBotFrameworkBench, type BotFrameworkBench } from '../../adapters/botframework/bench';
+import { slackBenchChannel } from '../../adapters/slack/bench';
 import { chatScope } from '../../adapters/telegram/address';
 import { FakeTelegram } from '../../test/support/fake-telegram';
 
@@ -70,6 +72,26 @@ function telegram(): BenchChannel {
   };
 }
 
+/** Teams personal chats, one per bench account, each tied to its client by its conversation id. */
+function botframework(): BenchChannel {
+  let bf: BotFrameworkBench;
+  return {
+    name: 'botframework',
+    route: '/webhooks/botframework',
+    async prepare() {
+      bf = await startBotFrameworkBench({ conversations: 200 });
+      return bf.env;
+    },
+    link: (i) => ({ channel: 'botframework', key: `a:1bench-${i}` }),
+    request(account) {
+      const { headers, body } = bf.request(TEXT, { conversation: account });
+      return { headers, body };
+    },
+    stop: async () => bf?.close(),
+  };
+}
+
 export function benchChannels(): BenchChannel[] {
-  return [inapp, telegram()];
+  // Slack Connect: every request is a new top-level post, so each opens a case (heavier than a follow-up).
+  return [inapp, telegram(), botframework(), slackBenchChannel()];
 }
