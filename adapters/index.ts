@@ -2,8 +2,9 @@
 // a channel is its folder and one line here.
 import type { ChannelModule } from '../src/channels/module';
 import botframework from './botframework';
+import email from './email';
 import inapp from './inapp';
 import slack from './slack';
 import telegram from './telegram';
 
-export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp, telegram, botframework, slack];
+export const CHANNEL_MODULES: readonly ChannelModule<any>[] = [inapp, telegram, botframework, slack, email];
