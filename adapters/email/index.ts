@@ -72,6 +72,7 @@ export async function createEmail(deps: ChannelDeps<EmailConfig>): Promise<Email
     async close() {
       transport.close();
     },
+    normalizeLinkKey: (key) => key.trim().toLowerCase(),
     describe: () =>
       `email (IMAP ${cfg.imap.host}:${cfg.imap.port} ${cfg.imap.mailbox}${cfg.processedMailbox ? ` → ${cfg.processedMailbox}` : ''}; SMTP ${cfg.smtp.host}:${cfg.smtp.port})`,
   };

@@ -10,30 +10,22 @@ export interface EmailKeys {
 }
 
 const KEY = 'keys';
-const REFRESH_MS = 60_000;
 
-/**
- * The stored keys, read again every minute: two instances starting on an empty database may both write keys, and
- * whichever write landed last is what every instance uses within a minute.
- */
+/** The stored keys: the first instance to start on a database creates them, every other one reads those. */
 export class KeyRing {
-  private cached: { keys: EmailKeys; at: number } | null = null;
+  private cached: { keys: EmailKeys } | null = null;
 
   constructor(private readonly state: ChannelState) {}
 
   async current(): Promise<EmailKeys> {
-    if (this.cached && Date.now() - this.cached.at < REFRESH_MS) return this.cached.keys;
+    if (this.cached) return this.cached.keys;
     return this.refresh();
   }
 
   async refresh(): Promise<EmailKeys> {
-    let stored = await this.state.get<{ linkKey: string; idSalt: string }>(KEY);
-    if (!stored) {
-      await this.state.set(KEY, { linkKey: randomBytes(32).toString('base64url'), idSalt: randomBytes(9).toString('base64url') });
-      stored = (await this.state.get<{ linkKey: string; idSalt: string }>(KEY))!;
-    }
+    const stored = await this.state.init(KEY, { linkKey: randomBytes(32).toString('base64url'), idSalt: randomBytes(9).toString('base64url') });
     const keys = { linkKey: Buffer.from(stored.linkKey, 'base64url'), idSalt: stored.idSalt };
-    this.cached = { keys, at: Date.now() };
+    this.cached = { keys };
     return keys;
   }
 }

@@ -6,18 +6,10 @@ import type { Logger } from '../../src/core/ports';
 import { createBot } from './bot';
 import { telegramSchema } from './config';
 import { messageUpdate, textMessage, updateId } from './fixtures';
+import { MemoryState } from './fixtures/deps';
 import { createPoller, OFFSET_KEY } from './poller';
 import type { TgUpdate } from './update';
 
-class MemoryState implements ChannelState {
-  readonly values = new Map<string, unknown>();
-  async get<T>(key: string): Promise<T | null> {
-    return (this.values.get(key) as T) ?? null;
-  }
-  async set(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-  }
-}
 
 const logged: { level: string; msg?: string; obj: any }[] = [];
 const log: Logger = {

@@ -38,6 +38,8 @@ export interface ReadbackMessage {
 export interface ChannelState {
   get<T>(key: string): Promise<T | null>;
   set(key: string, value: unknown): Promise<void>;
+  /** Stores `value` unless the key has one; returns what is stored (so instances racing to create a secret agree). */
+  init<T>(key: string, value: T): Promise<T>;
 }
 
 /** Work that must run on one instance at a time (long polling, IMAP IDLE), taken over when that instance dies. */
@@ -100,6 +102,8 @@ export interface ChannelInstance {
   describe?(): string;
   /** Where a client redeems a link code on this platform (Telegram: https://t.me/<bot>?start=<code>). */
   linkUrl?(code: string): string;
+  /** The form this channel's link keys are compared in (email: lower case), applied to keys given to the admin API. */
+  normalizeLinkKey?(key: string): string;
 }
 
 export interface ChannelModule<Cfg = unknown> {

@@ -10,6 +10,11 @@ export function channelState(db: Db, channel: string): ChannelState {
       const [row] = await db.select().from(s.channelState).where(and(eq(s.channelState.channel, channel), eq(s.channelState.key, key)));
       return (row?.value as T) ?? null;
     },
+    async init<T>(key: string, value: T) {
+      await db.insert(s.channelState).values({ channel, key, value: value as never }).onConflictDoNothing();
+      const [row] = await db.select().from(s.channelState).where(and(eq(s.channelState.channel, channel), eq(s.channelState.key, key)));
+      return row.value as T;
+    },
     async set(key, value) {
       await db
         .insert(s.channelState)

@@ -33,7 +33,7 @@ export interface TestService extends Service {
   callback: CallbackServer;
   notices: ConsoleNotice[];
   inapp(body: unknown, opts?: { secret?: string; at?: Date; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; json: any }>;
-  admin(method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, body?: unknown): Promise<{ status: number; json: any; text: string }>;
+  admin(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; json: any; text: string }>;
   drain(): Promise<DrainStats>;
   tick(): Promise<number>;
   close(): Promise<void>;

@@ -26,10 +26,16 @@ export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
       .map((l) => ({ channel: l.channel, key: l.key, createdAt: l.createdAt.toISOString() })),
   });
 
+  // Keys in the form the channel compares them in (mail addresses and domains in lower case).
+  const keyed = <T extends { channel: string; key: string }>(b: T): T => {
+    const norm = deps.channels?.find((c) => c.name === b.channel)?.instance.normalizeLinkKey;
+    return norm ? { ...b, key: norm(b.key) } : b;
+  };
+
   app.get<{ Params: { id: string } }>('/clients/:id/links', async (req) => list((await client(req.params.id)).id));
 
   app.post<{ Params: { id: string } }>('/clients/:id/links', async (req, reply) => {
-    const b = parse(link, req.body);
+    const b = keyed(parse(link, req.body));
     const c = await client(req.params.id);
     const [taken] = await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key)));
     if (taken && taken.clientId !== c.id) throw new HttpError(409, `${b.channel} ${b.key} is linked to another client; unlink it there first`);
@@ -38,7 +44,7 @@ export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   app.delete<{ Params: { id: string } }>('/clients/:id/links', async (req) => {
-    const b = parse(link, req.body);
+    const b = keyed(parse(link, req.body));
     const c = await client(req.params.id);
     await db.delete(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key), eq(s.clientLinks.clientId, c.id)));
     return list(c.id);
