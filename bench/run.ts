@@ -1,15 +1,23 @@
-// npm run bench — prints, from one run on this machine:
+// npm run bench — prints, from one run on this machine (BENCH_ONLY=ingest,ticker,alerts,latency,startup picks parts):
 //  1. ingest through each channel's webhook on the real HTTP server on PostgreSQL at 50 connections (in-app, then
 //     every other channel in bench/channels), next to a bare fastify + pg baseline doing a 3-statement transaction
-//     per request, and their ratio;
-//  2. the SLA ticker's poll cost with 100,000 open clocks, none due.
-// The servers run in child processes, one at a time, against a scratch database on the same server.
+//     per request, and their ratio; email's ingest rate (its receiver's path, without IMAP);
+//  2. the SLA ticker's poll cost with 1,000, 10,000 and 100,000 open clocks, none due;
+//  3. SLA alerts with 100,000 open cases and 1,000 coming due in one minute: lag behind their due time, and memory;
+//  4. end-to-end latency with the platforms answering at once (acknowledgement, Slack thread post, manager's reply);
+//  5. start-up: time to ready on the embedded database (first and later runs) and PostgreSQL, and idle memory.
+// The servers run in child processes, one at a time, against scratch databases on the same server.
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import { benchAlerts } from './alerts';
 import { benchChannels, type BenchChannel } from './channels';
+import { benchEmail } from './email';
+import { benchLatency } from './latency';
+import { benchStartup } from './startup';
 import { benchTicker } from './ticker';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -116,7 +124,7 @@ async function measureChannel(ch: BenchChannel, port: number) {
   });
 }
 
-async function main() {
+async function ingest() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const wanted = process.env.BENCH_CHANNELS?.split(',');
   const channels = benchChannels().filter((c) => !wanted || wanted.includes(c.name));
@@ -152,13 +160,54 @@ async function main() {
     console.log(`  ${ch.name.padEnd(13)} ${mean(xs, (r) => r.rps).toFixed(0).padStart(6)} req/s   p99 ${mean(xs, (r) => r.p99).toFixed(0)} ms   ratio ${ratio.toFixed(2)}${ch.name === 'inapp' ? '   (target ≥ 0.5, goal 0.75; p99 ≤ 100 ms)' : ''}`);
   }
 
-  const ticker = await benchTicker(await freshDatabase('sb_bench_ticker'), 100_000);
-  await dropDatabase('sb_bench_ticker');
-  console.log(`\nSLA ticker poll with ${ticker.clocks.toLocaleString('en')} open clocks, none due (${ticker.polls} polls)`);
-  console.log(`  poll query alone  : p50 ${ticker.queryP50.toFixed(2)} ms   p99 ${ticker.queryP99.toFixed(2)} ms`);
-  console.log(`  full ticker pass  : p50 ${ticker.passP50.toFixed(2)} ms   p99 ${ticker.passP99.toFixed(2)} ms   (target ≤ 5 ms p50)`);
 }
 
+async function ticker() {
+  console.log('\nSLA ticker poll, open clocks none of which are due (500 polls each; target ≤ 5 ms p50, flat as cases grow)');
+  for (const n of [1_000, 10_000, 100_000]) {
+    const r = await benchTicker(await freshDatabase('sb_bench_ticker'), n);
+    await dropDatabase('sb_bench_ticker');
+    console.log(`  ${n.toLocaleString('en').padStart(7)} clocks   poll query p50 ${r.queryP50.toFixed(2)} ms  p99 ${r.queryP99.toFixed(2)} ms   full pass p50 ${r.passP50.toFixed(2)} ms  p99 ${r.passP99.toFixed(2)} ms`);
+  }
+}
+
+async function alerts() {
+  const r = await benchAlerts();
+  console.log(`\nSLA alerts: ${r.open.toLocaleString('en')} open cases, ${r.due} due within one minute (ticker every second)`);
+  console.log(`  fired ${r.fired}/${r.due}   lag after due time: p50 ${(r.lagP50 / 1000).toFixed(2)} s  p99 ${(r.lagP99 / 1000).toFixed(2)} s  max ${(r.lagMax / 1000).toFixed(2)} s   (target ≤ 2 s)`);
+  console.log(`  instance RSS meanwhile: max ${r.rssMaxMb.toFixed(0)} MB   (target ≤ 250 MB on PostgreSQL)`);
+}
+
+async function latency() {
+  const r = await benchLatency();
+  const fmt = (x: { n: number; p50: number; p99: number; max: number }) => `p50 ${String(x.p50).padStart(4)} ms   p99 ${String(x.p99).padStart(4)} ms   max ${String(x.max).padStart(4)} ms   (n ${x.n})`;
+  console.log('\nEnd-to-end latency, platforms answering at once (one message at a time)');
+  console.log(`  client message → acknowledgement sent         ${fmt(r.ack)}   (target p99 ≤ 100 ms)`);
+  console.log(`  client message → Slack thread post, new case  ${fmt(r.firstPost)}   (creates the client's channel and card first)`);
+  console.log(`  client message → Slack thread post, follow-up ${fmt(r.followPost)}   (target p99 ≤ 250 ms)`);
+  console.log(`  Slack thread reply → client delivery          ${fmt(r.reply)}   (target p99 ≤ 250 ms)`);
+}
+
+async function startup() {
+  const r = await benchStartup();
+  console.log('\nStart-up (npm start, until /readyz answers) and idle memory (process tree RSS after 5 s)');
+  console.log(`  embedded, first run (initdb)  ${(r.first.readyMs / 1000).toFixed(1)} s   ${r.first.idleRssMb.toFixed(0)} MB   (target ≤ 10 s)`);
+  console.log(`  embedded, later run           ${(r.later.readyMs / 1000).toFixed(1)} s   ${r.later.idleRssMb.toFixed(0)} MB   (target ≤ 3 s)`);
+  console.log(`  PostgreSQL                    ${(r.pg.readyMs / 1000).toFixed(1)} s   ${r.pg.idleRssMb.toFixed(0)} MB`);
+}
+
+async function email() {
+  const r = await benchEmail();
+  console.log(`\nEmail ingest (parse, thread and store ${r.mails} mails through the receiver's path, without IMAP), PostgreSQL`);
+  console.log(`  one at a time (as the receiver runs) ${r.serial.toFixed(0)} mails/s   4 in parallel ${r.parallel.toFixed(0)} mails/s`);
+}
+
+async function main() {
+  const only = process.env.BENCH_ONLY?.split(',');
+  const parts: [string, () => Promise<void>][] = [['ingest', ingest], ['email', email], ['ticker', ticker], ['alerts', alerts], ['latency', latency], ['startup', startup]];
+  console.log(`Switchboard benchmark — PostgreSQL at ${new URL(BASE_URL).host}; ${os.cpus().length} cores`);
+  for (const [name, run] of parts) if (!only || only.includes(name)) await run();
+}
 main().catch((e) => {
   console.error(e);
   process.exit(1);

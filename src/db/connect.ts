@@ -111,7 +111,11 @@ export async function openPglite(dataDir: string | null, opts: { warn?: (msg: st
     lock = await lockDataDir(dataDir);
   }
   try {
-    const client = dataDir ? await PGlite.create(path.join(dataDir, 'pg')) : await PGlite.create();
+    const pgDir = dataDir ? path.join(dataDir, 'pg') : null;
+    // initdb grows PGlite's WebAssembly memory to ~1 GB, and that memory is never given back: on a first run the
+    // fresh data dir is created, closed and opened again (about a second), so the instance idles at half that.
+    if (pgDir && !fs.existsSync(path.join(pgDir, 'PG_VERSION'))) await (await PGlite.create(pgDir)).close();
+    const client = pgDir ? await PGlite.create(pgDir) : await PGlite.create();
     const db = drizzle(client, { schema }) as unknown as Db;
     return {
       db,
