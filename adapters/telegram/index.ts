@@ -72,7 +72,10 @@ export async function createTelegram(deps: ChannelDeps<TelegramConfig>): Promise
   return {
     adapter: { kind: 'telegram', capabilities: TELEGRAM_CAPABILITIES, send },
     routes: telegramRoutes({ secret: cfg.webhookSecret, log, handler, metrics: deps.metrics, files: { cfg, api, links, log } }),
-    receivers: webhookUrl ? [] : [createPoller({ api, state: deps.state, handle: (u) => handler.receive(u), log })],
+    receivers: webhookUrl ? [] : [createPoller({
+      api, state: deps.state, handle: (u) => handler.receive(u), log,
+      connected: (up) => deps.metrics.receiverConnected.set({ receiver: 'telegram:telegram-long-polling' }, up ? 1 : 0),
+    })],
     startup: setup.startup,
     async close() {
       setup.close();

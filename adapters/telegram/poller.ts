@@ -21,6 +21,8 @@ export interface PollerDeps {
   /** First backoff after a failure (doubles up to maxBackoffMs). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Told whether Telegram answers the poll (the receivers' connection metric). */
+  connected?(up: boolean): void;
 }
 
 export function createPoller(d: PollerDeps): Receiver {
@@ -62,9 +64,11 @@ export function createPoller(d: PollerDeps): Receiver {
           updates = await d.api.call<unknown[]>('getUpdates', { offset, timeout, allowed_updates: ALLOWED_UPDATES }, { signal });
         } catch (err) {
           if (signal.aborted) return;
+          d.connected?.(false);
           await backoff(err, 'telegram: getUpdates failed');
           continue;
         }
+        d.connected?.(true);
         failures = 0;
         for (const raw of Array.isArray(updates) ? updates : []) {
           // Stop between updates: the next lease holder resumes from the stored offset.
