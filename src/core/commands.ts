@@ -4,6 +4,7 @@ import { ChangeSet } from './changes';
 import { formatForClient } from './compose';
 import type { Core } from './context';
 import { addTimeline, destinationOf, notifyConsole, recordDelivered, sendToClient } from './effects';
+import { describeError } from './errors';
 import { isUrgency, type Urgency } from './model';
 import type { StoreTx } from './ports';
 import type { Attachment, CaseAggregate, CaseRow, ManagerRow } from './records';
@@ -293,22 +294,30 @@ async function handBack(tx: StoreTx, cs: ChangeSet, core: Core, m: ManagerRow, n
  * their hours begin (cover for an away manager waits for /back). Run periodically by the jobs runner.
  */
 export async function returnOffHoursCover(core: Core): Promise<number> {
-  return core.store.tx(async (tx) => {
-    const now = core.clock.now();
-    const cs = new ChangeSet();
-    let moved = 0;
-    for (const m of await tx.listManagers()) {
-      if (m.status !== 'active') continue;
-      // Every instance runs this each minute: rows another run (or a /back) holds are left to it.
-      const covered = await tx.casesCoveredFor(m.id, 'skip');
-      if (!covered.length) continue;
-      const client = await tx.getClient(covered[0].clientId);
-      const { calendar } = client ? await tx.clientSettings(client) : { calendar: null };
-      if (calendar && managerIsWorking(m, calendar, now)) moved += await handBack(tx, cs, core, m, now, 'skip');
+  let moved = 0;
+  const managers = await core.store.tx((tx) => tx.listManagers());
+  // One transaction per manager: a manager whose cases can't be handed back (bad data) holds up nobody else's.
+  for (const m of managers) {
+    if (m.status !== 'active') continue;
+    try {
+      moved += await core.store.tx(async (tx) => {
+        const now = core.clock.now();
+        // Every instance runs this each minute: rows another run (or a /back) holds are left to it.
+        const covered = await tx.casesCoveredFor(m.id, 'skip');
+        if (!covered.length) return 0;
+        const client = await tx.getClient(covered[0].clientId);
+        const { calendar } = client ? await tx.clientSettings(client) : { calendar: null };
+        if (!calendar || !managerIsWorking(m, calendar, now)) return 0;
+        const cs = new ChangeSet();
+        const n = await handBack(tx, cs, core, m, now, 'skip');
+        await tx.apply(cs);
+        return n;
+      });
+    } catch (err) {
+      core.log.error({ managerId: m.id, err: describeError(err) }, 'off-hours cover could not be handed back; the next pass tries again');
     }
-    await tx.apply(cs);
-    return moved;
-  });
+  }
+  return moved;
 }
 
 async function casesHeldBy(tx: StoreTx, managerId: string): Promise<CaseAggregate[]> {

@@ -126,3 +126,26 @@ test('an outbox row whose delivery code throws is recorded and retried with back
   expect(await metric('switchboard_job_errors_total', 'job="outbox"')).toBe(2);
   expect((await timeline(bad.number)).filter((e) => e.type === 'delivery_error')).toHaveLength(1);
 });
+
+test('handing off-hours cover back: one manager whose client data cannot compute holds up no other manager', async () => {
+  const { returnOffHoursCover } = await import('../../src/core/commands');
+  const first = (await t.admin('POST', '/api/v1/managers', { name: 'Anna First', timeZone: 'Europe/Moscow' })).json.id;
+  const second = (await t.admin('POST', '/api/v1/managers', { name: 'Boris Second', timeZone: 'Europe/Moscow' })).json.id;
+  const oncall = (await t.admin('POST', '/api/v1/managers', { name: 'Olga Oncall', timeZone: 'Europe/Moscow', onCall: true })).json.id;
+  t.clock.moveTo(msk('2026-11-24', '22:00'));
+  const covered = async (account: string, managerId: string) => {
+    const c = await t.admin('POST', '/api/v1/clients', { name: `Client ${account}`, tier: 'premium', managerId, inappAccountId: account, calendar: CALENDAR });
+    const res = await t.inapp(inappMessage({ account: { id: account }, user: { id: `${account}-u`, name: 'Cleo' }, text: 'Everything is down!' }));
+    expect((await t.admin('GET', `/api/v1/cases/${res.json.case.number}`)).json).toMatchObject({ managerId: oncall, coveringForManagerId: managerId });
+    return { clientId: c.json.id as string, number: res.json.case.number as number };
+  };
+  const a = await covered('acct-cover-broken', first);
+  const b = await covered('acct-cover-fine', second);
+  await t.db.db.execute(sql`UPDATE calendars SET spec = jsonb_set(spec, '{week}', '"not a week"')
+    WHERE id = (SELECT calendar_id FROM clients WHERE id = ${a.clientId})`);
+  t.clock.moveTo(msk('2026-11-25', '10:01'));
+  expect(await returnOffHoursCover(t.core)).toBe(1);
+  expect((await t.admin('GET', `/api/v1/cases/${b.number}`)).json).toMatchObject({ managerId: second, coveringForManagerId: null });
+  expect((await t.admin('GET', `/api/v1/cases/${a.number}`)).json).toMatchObject({ managerId: oncall, coveringForManagerId: first });
+  expect(errorsAbout('managerId', first)).toHaveLength(1);
+});
