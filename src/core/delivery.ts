@@ -71,6 +71,8 @@ export class OutboxDrainer {
   private readonly lanes: Lane[];
   private readonly leases: LeaseKeeper;
   private readonly running = new Set<Promise<Outcome>>();
+  /** Claims under way: each starts its sends once it returns. */
+  private readonly claims = new Set<Promise<unknown>>();
   /** Set while the job runner runs: a finished send makes room that is filled at once, not at the next poll. */
   continuous = false;
 
@@ -110,17 +112,24 @@ export class OutboxDrainer {
   /** Lets the sends in flight finish (each is bounded by its deadline). */
   async stop(): Promise<void> {
     this.continuous = false;
-    await Promise.allSettled([...this.running]);
+    // A lane that was refilling as one of its sends finished starts that claim's sends only after this point.
+    // Waiting for the sends in flight alone let a stopping instance (SIGTERM) exit with rows it had just claimed and
+    // their sends cut off: left leased, sent again by another instance 15 s later — a repeat if the cut-off send had
+    // reached the platform. No new claim starts once `continuous` is off and the job loops have stopped.
+    while (this.claims.size || this.running.size) await Promise.allSettled([...this.claims, ...this.running]);
   }
 
   private async fill(lane: Lane): Promise<Promise<Outcome>[]> {
     const room = this.opts.maxInFlight - lane.inFlight;
     if (lane.claiming || room <= 0) return [];
     lane.claiming = true;
+    const claiming = this.core.store.tx((tx) => tx.claimOutbox(this.core.clock.now(), room, this.opts.leaseMs, lane.filter));
+    this.claims.add(claiming);
     try {
-      const claims = await this.core.store.tx((tx) => tx.claimOutbox(this.core.clock.now(), room, this.opts.leaseMs, lane.filter));
+      const claims = await claiming;
       return claims.map((c) => this.send(lane, c));
     } finally {
+      this.claims.delete(claiming);
       lane.claiming = false;
     }
   }

@@ -33,6 +33,11 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const pool = new Pool({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
   // An idle client losing its server must not crash the process; the next query reports it instead.
   pool.on('error', () => {});
+  // The same for a client checked out between two queries (inside a transaction, an ingest session): pg-pool listens
+  // only on idle clients, so a server restart (57P01 "terminating connection due to administrator command") reaching
+  // one then was an unhandled 'error' event that killed the process. The client is broken either way: its next query
+  // fails (a 503 for a webhook), and the pool discards it when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -21,9 +21,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = pgCode(err) ?? '';
   if (/^(08|57P0|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) return true;
   // Query errors from the ORM wrap the driver's error as `cause`; their own "Failed query: ..." message embeds the
-  // parameters (client text), so only the driver's messages are matched.
+  // parameters (client text), so only the driver's messages are matched. "… is not queryable": a checked-out client
+  // whose server went away between two queries (the rollback after it fails with that).
   for (let e = err as { message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++)
-    if (typeof e.message === 'string' && !e.message.startsWith('Failed query:') && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|PGlite is closed|Cannot use a pool after calling end/i.test(e.message)) return true;
+    if (typeof e.message === 'string' && !e.message.startsWith('Failed query:') && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable|PGlite is closed|Cannot use a pool after calling end/i.test(e.message)) return true;
   return false;
 }
 
