@@ -104,7 +104,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       config, clock: core.clock, log: o.log, metrics, publicUrl: o.publicUrl ?? null, bodyLimit: o.bodyLimit ?? 1024 * 1024,
       ingest: (env) => ingest(core, env),
       state: channelState(o.database.db, name),
-      readback: (key, after, limit) => conversationMessages(o.database.db, key, name, after, limit),
+      readback: (key, after, limit, opts) => conversationMessages(o.database.db, key, name, after, limit, opts?.identityAccount),
       moveConversation: (from, to) => core.store.tx((tx) => tx.moveConversation(name, from, to)),
       conversationOf: (ref) => core.store.tx((tx) => tx.conversationOf(name, ref)),
       alertLead: (text) => alertLead(core, name, text),

@@ -49,9 +49,31 @@ export function tidy(text: string): string {
     .trim();
 }
 
+// email-reply-parser's patterns run on V8's backtracking engine here (the linear-time re2 it can use is a native module
+// we don't install), and several are polynomial: in a line's length ("On … wrote:", the Italian sign-off, "… from …
+// <…>:") and, for those that span lines, in the text's. One hostile mail — a megabyte on a single line — would hold
+// the process for hours. So the parser only ever sees bounded input: lines longer than any reply header or sign-off
+// stand in as short placeholders (put back afterwards), and a long text is parsed by its first part. Quoted history
+// that begins past that part stays in the text; the full mail is behind its link either way.
+const PARSER_MAX_LINE = 400;
+const PARSER_MAX_TEXT = 16 * 1024;
+// tidy() removes NUL from the text, so a placeholder made of it can't collide with anything the client wrote.
+const PLACEHOLDER = /\u0000(\d+)\u0000/g;
+
+function parserVisible(text: string): string {
+  const cut = text.length > PARSER_MAX_TEXT ? Math.max(text.lastIndexOf('\n', PARSER_MAX_TEXT), 0) || PARSER_MAX_TEXT : text.length;
+  const head = text.slice(0, cut);
+  const long: string[] = [];
+  const bounded = head.split('\n').map((line) => (line.length > PARSER_MAX_LINE ? `\u0000${long.push(line) - 1}\u0000` : line)).join('\n');
+  const visible = new EmailReplyParser().read(bounded).getVisibleText().replace(PLACEHOLDER, (_m, i: string) => long[Number(i)]);
+  if (cut === text.length) return visible;
+  // Only the head was read: when it had nothing to strip, the rest is new text too.
+  return tidy(visible) === tidy(head) ? text : visible;
+}
+
 export function stripReply(full: string): string {
   const text = tidy(full);
   if (!text) return '';
-  const visible = tidy(cutSignOff(tidy(new EmailReplyParser().read(cutQuoteHeaders(text)).getVisibleText())));
+  const visible = tidy(cutSignOff(tidy(parserVisible(cutQuoteHeaders(text)))));
   return visible || text;
 }

@@ -68,7 +68,7 @@ export async function inappRoutes(app: FastifyInstance, deps: ChannelDeps<InappC
       const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
       if (!Number.isSafeInteger(after) || after < 0) throw new HttpError(400, `after must be an integer from 0 to ${Number.MAX_SAFE_INTEGER} (the seq of the last message you have)`);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'limit must be an integer from 1 to 500');
-      const messages = await deps.readback(conversationKey(req.params.accountId), after, limit);
+      const messages = await deps.readback(conversationKey(req.params.accountId), after, limit, { identityAccount: req.params.accountId });
       return { messages, next: messages.length ? messages[messages.length - 1].seq : after };
     },
   );

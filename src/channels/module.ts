@@ -61,8 +61,11 @@ export interface ChannelDeps<Cfg> {
   /** Largest request body the HTTP server accepts, in bytes. */
   bodyLimit: number;
   state: ChannelState;
-  /** A conversation read back in commit order (the in-app read-back route, the web widget). */
-  readback(conversationKey: string, after: number, limit: number): Promise<ReadbackMessage[]>;
+  /**
+   * A conversation read back in commit order (the in-app read-back route, the web widget). `identityAccount`: the
+   * platform account the reader signed for, so inbound authors are named by their identity in that account only.
+   */
+  readback(conversationKey: string, after: number, limit: number, opts?: { identityAccount?: string }): Promise<ReadbackMessage[]>;
   /**
    * A conversation that moved on the platform (a Telegram group upgraded to a supergroup): its open cases, queued
    * deliveries, link and identities follow. Returns how many open cases moved.

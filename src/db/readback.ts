@@ -35,19 +35,26 @@ export async function assignReadbackPositions(db: Db, conversationKey: string): 
   });
 }
 
-/** A page of a conversation's client-visible messages after a position, oldest first. */
-export async function conversationMessages(db: Db, conversationKey: string, identityChannel: string, after: number, limit: number) {
+/**
+ * A page of a conversation's client-visible messages after a position, oldest first. The author of an inbound message
+ * is named by its contact's identity on this channel — in `identityAccount` when given (an in-app read-back: the
+ * account in the signed URL), so a person known in two accounts is never named by the other account's user id — and
+ * by one identity only, so a contact with several never repeats a message.
+ */
+export async function conversationMessages(db: Db, conversationKey: string, identityChannel: string, after: number, limit: number, identityAccount?: string) {
   await assignReadbackPositions(db, conversationKey);
+  const userId = sql<string | null>`(SELECT i.external_id FROM ${s.identities} i
+    WHERE i.contact_id = ${s.messages.contactId} AND i.channel = ${identityChannel}${identityAccount === undefined ? sql`` : sql` AND i.account = ${identityAccount}`}
+    ORDER BY i.created_at, i.id LIMIT 1)`;
   const rows = await db
     .select({
       pos: s.messages.pos, id: s.messages.id, direction: s.messages.direction, kind: s.messages.kind, text: s.messages.text,
       attachments: s.messages.attachments, createdAt: s.messages.createdAt, caseNumber: s.cases.number, author: s.managers.name,
-      userId: s.identities.externalId,
+      userId,
     })
     .from(s.messages)
     .leftJoin(s.cases, eq(s.cases.id, s.messages.caseId))
     .leftJoin(s.managers, eq(s.managers.id, s.messages.managerId))
-    .leftJoin(s.identities, and(eq(s.identities.contactId, s.messages.contactId), eq(s.identities.channel, identityChannel)))
     .where(and(eq(s.messages.conversationKey, conversationKey), gt(s.messages.pos, after), inArray(s.messages.direction, ['inbound', 'outbound'])))
     .orderBy(asc(s.messages.pos))
     .limit(limit);

@@ -6,6 +6,8 @@ import type { Core } from '../core/context';
 import type { ChannelInstance } from '../channels/module';
 import type { Database } from '../db/connect';
 import { adminRoutes } from './admin';
+import { boardRoutes } from './board';
+import { docsRoutes, registerOpenApi } from './docs';
 import { errorHandler } from './errors';
 import { healthRoutes } from './health';
 import { inputGuards } from './input';
@@ -35,6 +37,13 @@ declare module 'fastify' {
     /** Every route registered, for the tests that walk them all (auth on every admin route, the fuzz run). */
     routeList: RouteInfo[];
   }
+  // Named here since @fastify/swagger declares keys of its own in this interface (an empty one took anything).
+  interface FastifyContextConfig {
+    /** A webhook that verifies its signature before anything is parsed: the input guards leave it to do so. */
+    verifiedWebhook?: boolean;
+    /** A board route open without a board session: the sign-in page. */
+    boardPublic?: boolean;
+  }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -61,10 +70,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler(deps.core.log));
   inputGuards(app);
+  await registerOpenApi(app);
   await app.register(healthRoutes, deps);
   // Each channel's routes in a plugin of their own: a channel's raw-body parser never reaches another's routes.
   for (const c of deps.channels ?? []) if (c.instance.routes) await app.register(async (scope) => c.instance.routes!(scope));
   if (deps.slack) await app.register(slackRoutes, { ...deps, slack: deps.slack });
   await app.register(adminRoutes, { ...deps, prefix: '/api/v1' });
+  await app.register(docsRoutes);
+  await app.register(boardRoutes, deps);
   return app;
 }

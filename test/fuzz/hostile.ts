@@ -73,7 +73,11 @@ export function mutateJson(sample: unknown): fc.Arbitrary<Mutation> {
       if (kind < 7) return { body: setAt(body, path, PLACEHOLDER), raw };
       if (kind < 8 && path.length) return { body: setAt(body, path, undefined, true) };
       const target = path.length ? path : [];
-      return { body: setAt(body, [...target, key.slice(0, 40) || 'extra'], value) };
+      let k = key.slice(0, 40) || 'extra';
+      // Into an array a numeric key is an index: "2147483648" would make a sparse array of two billion nulls, which no
+      // JSON encoder can write (the generator's own failure, not the service's). There it appends instead.
+      if (/^\d+$/.test(k) && Array.isArray(target.reduce<any>((v, p) => v?.[p], body))) k = String(target.reduce<any>((v, p) => v?.[p], body).length);
+      return { body: setAt(body, [...target, k], value) };
     };
   });
   return fc.array(one, { minLength: 1, maxLength: 2 }).map((ops) => {
@@ -103,3 +107,46 @@ export function pathSegment(v: string): string {
   }
   return out;
 }
+
+// ---- the transport: bytes that are not UTF-8, a body in UTF-16, a content type that lies, hostile headers ----------
+
+export type Transport =
+  | { kind: 'plain' }
+  /** These bytes put into the body: no UTF-8 decoder accepts them. */
+  | { kind: 'invalid-utf8'; bytes: number[]; at: number }
+  /** The body in UTF-16LE with a byte-order mark, and `charset=utf-16`. */
+  | { kind: 'utf16' }
+  /** The body as is, under another content type (or none). */
+  | { kind: 'content-type'; contentType: string | undefined };
+
+// A lone continuation byte, 0xFF, an overlong "/", a UTF-16 surrogate encoded as UTF-8, a code point past U+10FFFF,
+// sequences cut short.
+const INVALID_UTF8 = [[0x80], [0xff], [0xfe, 0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98]];
+const CONTENT_TYPES = [
+  undefined, '', 'text/plain', 'application/xml', 'multipart/form-data; boundary=----fuzz', 'application/json; charset=utf-16',
+  'application/json; charset=latin1', 'application/x-www-form-urlencoded', 'application/octet-stream', '*/*', 'application/vnd.api+json',
+  'APPLICATION/JSON', 'application/json;;;', 'application/json; charset="', 'text/html; charset=utf-8', 'image/png', 'application/json\u00e9',
+];
+
+export const hostileTransport: fc.Arbitrary<Transport> = fc.oneof(
+  { weight: 12, arbitrary: fc.constant<Transport>({ kind: 'plain' }) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...INVALID_UTF8), fc.double({ min: 0, max: 1, noNaN: true })).map(([bytes, at]): Transport => ({ kind: 'invalid-utf8', bytes, at })) },
+  { weight: 1, arbitrary: fc.constant<Transport>({ kind: 'utf16' }) },
+  { weight: 2, arbitrary: fc.constantFrom(...CONTENT_TYPES).map((contentType): Transport => ({ kind: 'content-type', contentType })) },
+);
+
+const BIG = 16 * 1024;
+const HARMLESS = ['x-big', 'cookie', 'user-agent', 'accept-language', 'x-request-id', 'x-forwarded-for', 'referer', 'accept'];
+// Headers that carry credentials or are read by a route: a huge or odd value there must be a 401 or a 400, never a 5xx.
+const READ = [
+  'authorization', 'x-switchboard-signature', 'x-switchboard-timestamp', 'x-telegram-bot-api-secret-token', 'x-slack-signature',
+  'x-slack-request-timestamp', 'x-slack-retry-num', 'x-slack-retry-reason', 'if-none-match', 'last-event-id',
+];
+
+/** Extra request headers: usually none; else hundreds of them, or one of 16 KB, or an odd value where a route looks. */
+export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  { weight: 14, arbitrary: fc.constant({}) },
+  { weight: 1, arbitrary: fc.integer({ min: 100, max: 1000 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-fuzz-${i}`, `v${i}`]))) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...HARMLESS), fc.constantFrom('a', '1.2.3.4, ', ';', '\t')).map(([h, unit]) => ({ [h]: unit.repeat(Math.ceil(BIG / unit.length)).slice(0, BIG) })) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...READ), fc.oneof(fc.constantFrom('9'.repeat(BIG), 'v2='.padEnd(BIG, 'f'), `Bearer ${'A'.repeat(BIG)}`, '-1', '1e309', 'NaN', ' ', 'v0=', 'Bearer a.b.c'), fc.string({ unit: 'binary-ascii', maxLength: 40 }))).map(([h, v]) => ({ [h]: v.replace(/[\r\n\0]/g, '') })) },
+);

@@ -3,3 +3,4 @@ export * from './cases';
 export * from './sla';
 export * from './outbox';
 export * from './channels';
+export * from './board';

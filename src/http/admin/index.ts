@@ -11,10 +11,12 @@ import { linkRoutes } from './links';
 import { programRoutes } from './programs';
 import { reportRoutes } from './reports';
 import { settingsRoutes } from './settings';
+import { schemasDocumentOnly } from '../docs/route';
 
 export async function adminRoutes(app: FastifyInstance, opts: AppDeps & { prefix?: string }) {
   // Sub-plugins inherit the prefix already; passing it on again would double it.
   const { prefix: _prefix, ...deps } = opts;
+  schemasDocumentOnly(app);
   const expected = Buffer.from(deps.adminTokenSha256, 'hex');
   app.addHook('onRequest', async (req) => {
     // Auth schemes are case-insensitive (RFC 9110 §11.1); the token is compared by hash, in constant time.

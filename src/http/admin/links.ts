@@ -10,9 +10,12 @@ import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
 import { describeError } from '../../core/errors';
 import { idString, parse, uuidParam } from './validate';
+import { doc, idParam } from '../docs/route';
+import { LinkCode, LinkList } from '../docs/shapes';
 
-const link = z.object({ channel: z.enum(CHANNELS), key: idString() });
+const link = z.object({ channel: z.enum(CHANNELS), key: idString() }).meta({ examples: [{ channel: 'telegram', key: '7000000001:-1001234567890' }, { channel: 'slack', key: 'C0123ABCD' }] });
 const CODE_HOURS = { default: 7 * 24, max: 30 * 24 };
+const codeBody = z.object({ expiresInHours: z.number().int().min(1).max(CODE_HOURS.max).optional() }).meta({ examples: [{ expiresInHours: 48 }, {}] });
 
 export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
   const db = deps.database.db;
@@ -32,9 +35,13 @@ export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
     return norm ? { ...b, key: norm(b.key) } : b;
   };
 
-  app.get<{ Params: { id: string } }>('/clients/:id/links', async (req) => list((await client(req.params.id)).id));
+  const tags = ['clients'];
+  const params = idParam('client');
+  app.get<{ Params: { id: string } }>('/clients/:id/links', { schema: doc({ tags, summary: 'Channel accounts tied to a client', params, ok: LinkList }) }, async (req) => list((await client(req.params.id)).id));
 
-  app.post<{ Params: { id: string } }>('/clients/:id/links', async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/clients/:id/links', {
+    schema: doc({ tags, summary: 'Tie a channel account (a Telegram chat, a Teams tenant, a mail domain…) to a client', description: '201 when added, 200 when it was already there.', params, body: link, ok: LinkList, status: 201, errors: [409] }),
+  }, async (req, reply) => {
     const b = keyed(parse(link, req.body));
     const c = await client(req.params.id);
     const [taken] = await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key)));
@@ -43,15 +50,17 @@ export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
     return reply.code(taken ? 200 : 201).send(await list(c.id));
   });
 
-  app.delete<{ Params: { id: string } }>('/clients/:id/links', async (req) => {
+  app.delete<{ Params: { id: string } }>('/clients/:id/links', { schema: doc({ tags, summary: 'Untie a channel account from a client', params, body: link, ok: LinkList }) }, async (req) => {
     const b = keyed(parse(link, req.body));
     const c = await client(req.params.id);
     await db.delete(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key), eq(s.clientLinks.clientId, c.id)));
     return list(c.id);
   });
 
-  app.post<{ Params: { id: string } }>('/clients/:id/link-codes', async (req, reply) => {
-    const b = parse(z.object({ expiresInHours: z.number().int().min(1).max(CODE_HOURS.max).optional() }), req.body ?? {});
+  app.post<{ Params: { id: string } }>('/clients/:id/link-codes', {
+    schema: doc({ tags, summary: 'A one-time code the client sends from a chat to tie it themselves', params, body: codeBody, ok: LinkCode, status: 201 }),
+  }, async (req, reply) => {
+    const b = parse(codeBody, req.body ?? {});
     const c = await client(req.params.id);
     // 16 characters of [A-Za-z0-9_-]: what a Telegram start parameter may carry, and unguessable.
     const code = randomBytes(12).toString('base64url');

@@ -16,6 +16,8 @@ import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
 import { emailString, idString, LIMITS, nameString, parse, problems, uuidParam, uuidQuery } from './validate';
 import { assertFit, calendarSpec, policySpec } from './settings';
+import { doc, idParam } from '../docs/route';
+import { CalendarDoc, Client, Contact, documentedAs, Manager, PolicyDoc } from '../docs/shapes';
 
 const slackChannel = z.string().regex(/^[CG][A-Z0-9]{2,40}$/, 'must be a Slack channel id (C…)');
 const zone = z.string().refine(isValidZone, 'unknown IANA time zone (e.g. Europe/Moscow, Asia/Kolkata, Etc/UTC)');
@@ -28,13 +30,15 @@ const managerBody = z.object({
   isDefault: z.boolean().optional(),
   onCall: z.boolean().optional(),
 });
+const managerCreate = managerBody.meta({ examples: [{ name: 'Maria Petrova', email: 'maria@vendor.example', timeZone: 'Europe/Moscow', slackUserId: 'U0123ABCD' }] });
+const managerPatch = managerBody.partial().meta({ examples: [{ status: 'away' }, { name: 'Maria Petrova-Ivanova', onCall: true }] });
 const clientBody = z.object({
   name: nameString(),
   tier: z.enum(['premium', 'standard']).optional(),
   managerId: z.string().uuid().nullable().optional(),
   backupManagerId: z.string().uuid().nullable().optional(),
-  calendar: z.unknown().optional(),
-  policy: z.unknown().optional(),
+  calendar: z.unknown().meta(documentedAs(CalendarDoc, 'the client’s own business calendar, inline', { nullable: true })).optional(),
+  policy: z.unknown().meta(documentedAs(PolicyDoc, 'the client’s own SLA policy, inline', { nullable: true })).optional(),
   calendarId: z.string().uuid().nullable().optional(),
   policyId: z.string().uuid().nullable().optional(),
   inappAccountId: idString().nullable().optional(),
@@ -43,7 +47,22 @@ const clientBody = z.object({
   slackConnectChannelId: z.union([slackChannel, z.array(slackChannel).max(50)]).nullable().optional(),
   slackConnectChannelIds: z.array(slackChannel).max(50).optional(),
 });
-const identity = z.object({ channel: z.enum(CHANNELS), externalId: idString(), account: z.string().max(LIMITS.id).optional() });
+const MANAGER_ID = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
+const CLIENT_ID = '2b7e1516-28ae-4d2a-a6ab-f7158809cf4f';
+const clientCreate = clientBody.meta({
+  examples: [
+    { name: 'Acme Ltd', tier: 'premium', managerId: MANAGER_ID, inappAccountId: 'acme' },
+    {
+      name: 'Hudson Analytics', tier: 'premium', managerId: MANAGER_ID,
+      calendar: { zone: 'America/New_York', week: { mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] }, holidays: ['2026-12-25'] },
+      policy: { targets: { medium: { minutes: 120, hours: 'business' } } },
+    },
+  ],
+});
+const clientPatch = clientBody.partial().meta({ examples: [{ backupManagerId: MANAGER_ID }, { policy: null, slackConnectChannelIds: ['C0123ABCD'] }] });
+const identity = z
+  .object({ channel: z.enum(CHANNELS), externalId: idString(), account: z.string().max(LIMITS.id).optional() })
+  .meta({ examples: [{ channel: 'telegram', externalId: '123456789', account: '7000000001' }] });
 const contactBody = z.object({
   clientId: z.string().uuid(),
   name: nameString(),
@@ -51,6 +70,8 @@ const contactBody = z.object({
   timeZone: zone.nullable().optional(),
   identities: z.array(identity).optional(),
 });
+const contactCreate = contactBody.meta({ examples: [{ clientId: CLIENT_ID, name: 'Ann Client', email: 'ann@acme.example', identities: [{ channel: 'inapp', externalId: 'user-1' }] }] });
+const contactPatch = contactBody.omit({ clientId: true, identities: true }).partial().meta({ examples: [{ name: 'Ann Smith', timeZone: 'Europe/Berlin' }] });
 
 function conflict(err: unknown, what: string): never {
   if (pgCode(err) === '23505') throw new HttpError(409, `${what} already exists`);
@@ -141,16 +162,19 @@ async function settingsRefs(
 export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
   const db = deps.database.db;
 
-  app.post('/managers', async (req, reply) => {
-    const b = parse(managerBody, req.body);
+  const M = ['managers'];
+  app.post('/managers', { schema: doc({ tags: M, summary: 'Create a manager', body: managerCreate, ok: Manager, status: 201, errors: [409] }) }, async (req, reply) => {
+    const b = parse(managerCreate, req.body);
     const row = await db.insert(s.managers).values({ id: randomUUID(), ...b }).returning().catch((e) => conflict(e, 'a manager with this Slack user id'));
     return reply.code(201).send(row[0]);
   });
-  app.get('/managers', async () => ({ managers: await db.select().from(s.managers).orderBy(asc(s.managers.createdAt)) }));
-  app.get<{ Params: { id: string } }>('/managers/:id', async (req) =>
+  app.get('/managers', { schema: doc({ tags: M, summary: 'List managers', ok: z.object({ managers: z.array(Manager) }) }) }, async () => ({ managers: await db.select().from(s.managers).orderBy(asc(s.managers.createdAt)) }));
+  app.get<{ Params: { id: string } }>('/managers/:id', { schema: doc({ tags: M, summary: 'Read a manager', params: idParam('manager'), ok: Manager }) }, async (req) =>
     one(db.select().from(s.managers).where(eq(s.managers.id, uuidParam(req.params.id, 'manager'))), 'manager'));
-  app.patch<{ Params: { id: string } }>('/managers/:id', async (req) => {
-    const b = parse(managerBody.partial(), req.body);
+  app.patch<{ Params: { id: string } }>('/managers/:id', {
+    schema: doc({ tags: M, summary: 'Change a manager', description: 'A status change moves their cases to and from cover, as /away and /back do.', params: idParam('manager'), body: managerPatch, ok: Manager, errors: [409] }),
+  }, async (req) => {
+    const b = parse(managerPatch, req.body);
     const id = uuidParam(req.params.id, 'manager');
     const { status, ...rest } = b;
     if (Object.keys(rest).length)
@@ -160,10 +184,19 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
     return one(db.select().from(s.managers).where(eq(s.managers.id, id)), 'manager');
   });
   for (const [path, status] of [['away', 'away'], ['back', 'active']] as const)
-    app.post<{ Params: { id: string } }>(`/managers/:id/${path}`, async (req) => setManagerStatus(deps.core, uuidParam(req.params.id, 'manager'), status));
+    app.post<{ Params: { id: string } }>(`/managers/:id/${path}`, {
+      schema: doc({
+        tags: M, params: idParam('manager'),
+        summary: path === 'away' ? 'Mark a manager away: their cases go to cover' : 'Mark a manager back: covered cases return to them',
+        ok: z.object({ status: z.enum(['away', 'active']), casesMoved: z.int() }),
+      }),
+    }, async (req) => setManagerStatus(deps.core, uuidParam(req.params.id, 'manager'), status));
 
-  app.post('/clients', async (req, reply) => {
-    const b = parse(clientBody, req.body);
+  const C = ['clients'];
+  app.post('/clients', {
+    schema: doc({ tags: C, summary: 'Create a client', description: 'With an inline calendar and policy, or calendarId / policyId; null means the defaults.', body: clientCreate, ok: Client, status: 201, errors: [409] }),
+  }, async (req, reply) => {
+    const b = parse(clientCreate, req.body);
     const { calendar: _c, policy: _p, slackConnectChannelId: _sc, slackConnectChannelIds: _scs, ...fields } = b;
     const shared = slackConnectIds(b);
     // One transaction: a client that can't be created leaves no calendar or policy rows behind.
@@ -177,14 +210,18 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
       .catch((e) => conflict(e, 'a client with this in-app account id'));
     return reply.code(201).send(await clientView(db, row));
   });
-  app.get<{ Querystring: { managerId?: string } }>('/clients', async (req) => {
+  app.get<{ Querystring: { managerId?: string } }>('/clients', {
+    schema: doc({ tags: C, summary: 'List clients', querystring: z.object({ managerId: z.uuid().optional() }), ok: z.object({ clients: z.array(Client) }) }),
+  }, async (req) => {
     const rows = await db.select().from(s.clients).where(req.query.managerId ? eq(s.clients.managerId, uuidQuery(req.query.managerId, 'managerId')!) : undefined).orderBy(asc(s.clients.name));
     return { clients: await Promise.all(rows.map((c) => clientView(db, c))) };
   });
-  app.get<{ Params: { id: string } }>('/clients/:id', async (req) =>
+  app.get<{ Params: { id: string } }>('/clients/:id', { schema: doc({ tags: C, summary: 'Read a client', params: idParam('client'), ok: Client }) }, async (req) =>
     clientView(db, await one(db.select().from(s.clients).where(eq(s.clients.id, uuidParam(req.params.id, 'client'))), 'client')));
-  app.patch<{ Params: { id: string } }>('/clients/:id', async (req) => {
-    const b = parse(clientBody.partial(), req.body);
+  app.patch<{ Params: { id: string } }>('/clients/:id', {
+    schema: doc({ tags: C, summary: 'Change a client', params: idParam('client'), body: clientPatch, ok: Client, errors: [409] }),
+  }, async (req) => {
+    const b = parse(clientPatch, req.body);
     const id = uuidParam(req.params.id, 'client');
     const current = await one(db.select().from(s.clients).where(eq(s.clients.id, id)), 'client');
     const { calendar: _c, policy: _p, slackConnectChannelId: _sc, slackConnectChannelIds: _scs, ...fields } = b;
@@ -200,8 +237,9 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
     return clientView(db, row);
   });
 
-  app.post('/contacts', async (req, reply) => {
-    const b = parse(contactBody, req.body);
+  const P = ['contacts'];
+  app.post('/contacts', { schema: doc({ tags: P, summary: 'Create a contact, with their channel identities', body: contactCreate, ok: Contact, status: 201, errors: [409] }) }, async (req, reply) => {
+    const b = parse(contactCreate, req.body);
     const id = randomUUID();
     const { identities, ...fields } = b;
     const rows: (typeof s.identities.$inferInsert)[] = [];
@@ -212,26 +250,32 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
     }).catch((e) => conflict(e, 'the client or one of these identities'));
     return reply.code(201).send(await contactView(db, await one(db.select().from(s.contacts).where(eq(s.contacts.id, id)), 'contact')));
   });
-  app.get<{ Querystring: { clientId?: string } }>('/contacts', async (req) => {
+  app.get<{ Querystring: { clientId?: string } }>('/contacts', {
+    schema: doc({ tags: P, summary: 'List contacts', querystring: z.object({ clientId: z.uuid().optional() }), ok: z.object({ contacts: z.array(Contact) }) }),
+  }, async (req) => {
     const rows = await db.select().from(s.contacts).where(req.query.clientId ? eq(s.contacts.clientId, uuidParam(req.query.clientId, 'client')) : undefined);
     return { contacts: await Promise.all(rows.map((c) => contactView(db, c))) };
   });
-  app.get<{ Params: { id: string } }>('/contacts/:id', async (req) =>
+  app.get<{ Params: { id: string } }>('/contacts/:id', { schema: doc({ tags: P, summary: 'Read a contact', params: idParam('contact'), ok: Contact }) }, async (req) =>
     contactView(db, await one(db.select().from(s.contacts).where(eq(s.contacts.id, uuidParam(req.params.id, 'contact'))), 'contact')));
-  app.patch<{ Params: { id: string } }>('/contacts/:id', async (req) => {
-    const b = parse(contactBody.omit({ clientId: true, identities: true }).partial(), req.body);
+  app.patch<{ Params: { id: string } }>('/contacts/:id', { schema: doc({ tags: P, summary: 'Change a contact', params: idParam('contact'), body: contactPatch, ok: Contact }) }, async (req) => {
+    const b = parse(contactPatch, req.body);
     const id = uuidParam(req.params.id, 'contact');
     const [row] = Object.keys(b).length ? await db.update(s.contacts).set(b).where(eq(s.contacts.id, id)).returning() : await db.select().from(s.contacts).where(eq(s.contacts.id, id));
     if (!row) throw new HttpError(404, 'contact not found');
     return contactView(db, row);
   });
-  app.post<{ Params: { id: string } }>('/contacts/:id/identities', async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/contacts/:id/identities', {
+    schema: doc({ tags: P, summary: 'Add a channel identity to a contact', params: idParam('contact'), body: identity, ok: Contact, status: 201, errors: [409] }),
+  }, async (req, reply) => {
     const b = parse(identity, req.body);
     const contact = await one(db.select().from(s.contacts).where(eq(s.contacts.id, uuidParam(req.params.id, 'contact'))), 'contact');
     await db.insert(s.identities).values({ id: randomUUID(), contactId: contact.id, channel: b.channel, account: await accountFor(db, b, contact.clientId), externalId: b.externalId }).catch((e) => conflict(e, 'this identity'));
     return reply.code(201).send(await contactView(db, contact));
   });
-  app.delete<{ Params: { id: string } }>('/contacts/:id/identities', async (req) => {
+  app.delete<{ Params: { id: string } }>('/contacts/:id/identities', {
+    schema: doc({ tags: P, summary: 'Remove a channel identity from a contact', params: idParam('contact'), body: identity, ok: Contact }),
+  }, async (req) => {
     const b = parse(identity, req.body);
     const id = uuidParam(req.params.id, 'contact');
     await db.delete(s.identities).where(and(eq(s.identities.contactId, id), eq(s.identities.channel, b.channel), eq(s.identities.externalId, b.externalId), eq(s.identities.account, await accountFor(db, b, (await one(db.select().from(s.contacts).where(eq(s.contacts.id, id)), 'contact')).clientId))));

@@ -12,8 +12,27 @@ import * as s from '../../db/schema';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
 import { parse, problems, uuidParam } from './validate';
+import { doc, idParam } from '../docs/route';
+import { CalendarDoc, DefaultSpec, documentedAs, PolicyDoc, StoredCalendar, StoredPolicy, Triage, TriageRules } from '../docs/shapes';
 
 const named = z.object({ name: z.string().min(1), spec: z.unknown() });
+const WEEKDAYS_10_19 = { mon: [['10:00', '19:00']], tue: [['10:00', '19:00']], wed: [['10:00', '19:00']], thu: [['10:00', '19:00']], fri: [['10:00', '19:00']] };
+/** Each kind's body: the same validation (spec is checked by validateCalendar / validatePolicy), its shape documented. */
+const bodies = {
+  calendars: named.extend({ spec: z.unknown().meta(documentedAs(CalendarDoc, 'the calendar')) }).meta({
+    examples: [{ name: 'Moscow office', spec: { zone: 'Europe/Moscow', week: WEEKDAYS_10_19, holidays: ['2026-01-01', '2026-01-02'] } }],
+  }),
+  policies: named.extend({ spec: z.unknown().meta(documentedAs(PolicyDoc, 'the policy')) }).meta({
+    examples: [{ name: 'Gold', spec: { targets: { high: { minutes: 20, hours: 'business' } }, warnAt: [0.5, 0.8], reopenDays: 14 } }],
+  }),
+};
+const patches = {
+  calendars: bodies.calendars.partial().meta({ examples: [{ name: 'Moscow office (winter)' }, { spec: { zone: 'Europe/Moscow', week: WEEKDAYS_10_19, holidays: ['2026-12-31'] } }] }),
+  policies: bodies.policies.partial().meta({ examples: [{ spec: { reopenDays: 3 } }] }),
+};
+const triageBody = z
+  .object({ rules: z.unknown().meta(documentedAs(TriageRules, 'phrases per urgency; replaces the defaults')) })
+  .meta({ examples: [{ rules: { critical: ['down', 'not tracking', 'all conversions lost'], feature: ['feature request', 'it would be nice'] } }] });
 
 /** The largest business-hours target still counting down for these clients: their calendar must keep serving it. */
 async function runningBusinessMinutes(db: Db, clientIds: string[]): Promise<number> {
@@ -81,23 +100,31 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps) {
   ] as const;
   for (const k of kinds) {
     const table = k.table as typeof s.calendars;
-    app.get(`/${k.path}/default`, async () => ({ id: null, name: 'default', spec: k.defaults }));
-    app.post(`/${k.path}`, async (req, reply) => {
-      const b = parse(named, req.body);
+    const tags = [k.path];
+    const what = k.path === 'calendars' ? 'calendar' : 'policy';
+    const [spec, stored] = k.path === 'calendars' ? [CalendarDoc, StoredCalendar] : [PolicyDoc, StoredPolicy];
+    app.get(`/${k.path}/default`, { schema: doc({ tags, summary: `The default ${what} (SPEC §3)`, ok: DefaultSpec(spec) }) }, async () => ({ id: null, name: 'default', spec: k.defaults }));
+    app.post(`/${k.path}`, { schema: doc({ tags, summary: `Store a ${what}`, body: bodies[k.path], ok: stored, status: 201 }) }, async (req, reply) => {
+      const b = parse(bodies[k.path], req.body);
       problems(k.validate(b.spec), 'spec');
       const spec = k.normalize(b.spec as never);
       if (k.path === 'calendars') await assertFit(db, 'spec', spec as unknown as CalendarSpec, DEFAULT_POLICY, [], 'with the default policy');
       const [row] = await db.insert(table).values({ id: randomUUID(), name: b.name, spec: spec as never }).returning();
       return reply.code(201).send(row);
     });
-    app.get(`/${k.path}`, async () => ({ [k.path]: await db.select().from(table).orderBy(asc(table.createdAt)) }));
-    app.get<{ Params: { id: string } }>(`/${k.path}/:id`, async (req) => {
+    app.get(`/${k.path}`, { schema: doc({ tags, summary: `List stored ${k.path}`, ok: z.object({ [k.path]: z.array(stored) }) }) }, async () => ({ [k.path]: await db.select().from(table).orderBy(asc(table.createdAt)) }));
+    app.get<{ Params: { id: string } }>(`/${k.path}/:id`, { schema: doc({ tags, summary: `Read a stored ${what}`, params: idParam(what), ok: stored }) }, async (req) => {
       const [row] = await db.select().from(table).where(eq(table.id, uuidParam(req.params.id, k.path)));
       if (!row) throw new HttpError(404, `${k.path} ${req.params.id} not found`);
       return row;
     });
-    app.patch<{ Params: { id: string } }>(`/${k.path}/:id`, async (req) => {
-      const b = parse(named.partial(), req.body);
+    app.patch<{ Params: { id: string } }>(`/${k.path}/:id`, {
+      schema: doc({
+        tags, summary: `Change a stored ${what}`, params: idParam(what), body: patches[k.path], ok: stored,
+        description: `Checked against every client using it. Running clocks keep their due times; the new ${what} applies to clocks started from now on.`,
+      }),
+    }, async (req) => {
+      const b = parse(patches[k.path], req.body);
       const id = uuidParam(req.params.id, k.path);
       const spec = b.spec === undefined ? undefined : k.normalize(b.spec as never);
       if (b.spec !== undefined) {
@@ -116,12 +143,12 @@ export async function settingsRoutes(app: FastifyInstance, deps: AppDeps) {
     });
   }
 
-  app.get('/settings/triage', async () => {
+  app.get('/settings/triage', { schema: doc({ tags: ['settings'], summary: 'The vendor’s urgency keywords', ok: Triage }) }, async () => {
     const [row] = await db.select().from(s.settings).where(eq(s.settings.key, 'triage'));
     return { rules: row?.value ?? DEFAULT_TRIAGE, default: !row };
   });
-  app.put('/settings/triage', async (req) => {
-    const b = parse(z.object({ rules: z.unknown() }), req.body);
+  app.put('/settings/triage', { schema: doc({ tags: ['settings'], summary: 'Replace the urgency keywords', body: triageBody, ok: Triage }) }, async (req) => {
+    const b = parse(triageBody, req.body);
     problems(validateTriageRules(b.rules), 'rules');
     await db.insert(s.settings).values({ key: 'triage', value: b.rules as never }).onConflictDoUpdate({ target: s.settings.key, set: { value: b.rules as never, updatedAt: new Date() } });
     return { rules: b.rules, default: false };
