@@ -5,7 +5,8 @@
 //  2. the SLA ticker's poll cost with 1,000, 10,000 and 100,000 open clocks, none due;
 //  3. SLA alerts with 100,000 open cases and 1,000 coming due in one minute: lag behind their due time, and memory;
 //  4. end-to-end latency with the platforms answering at once (acknowledgement, Slack thread post, manager's reply);
-//  5. start-up: time to ready on the embedded database (first and later runs) and PostgreSQL, and idle memory.
+//  5. start-up: time to ready on the embedded database (first and later runs) and PostgreSQL, and idle memory;
+//  6. the web face: the chat widget's gzipped size and the SLA board's first paint in Chromium.
 // The servers run in child processes, one at a time, against scratch databases on the same server.
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +20,7 @@ import { benchEmail } from './email';
 import { benchLatency } from './latency';
 import { benchStartup } from './startup';
 import { benchTicker } from './ticker';
+import { boardFirstPaint, formatBoardFirstPaint, formatWidgetSize } from './web';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -202,9 +204,17 @@ async function email() {
   console.log(`  one at a time (as the receiver runs) ${r.serial.toFixed(0)} mails/s   4 in parallel ${r.parallel.toFixed(0)} mails/s`);
 }
 
+async function web() {
+  console.log('\nWeb face');
+  console.log(`  ${formatWidgetSize()}`);
+  console.log(`  ${formatBoardFirstPaint(await boardFirstPaint())}`);
+}
+
 async function main() {
   const only = process.env.BENCH_ONLY?.split(',');
-  const parts: [string, () => Promise<void>][] = [['ingest', ingest], ['email', email], ['ticker', ticker], ['alerts', alerts], ['latency', latency], ['startup', startup]];
+  const parts: [string, () => Promise<void>][] = [
+    ['ingest', ingest], ['email', email], ['ticker', ticker], ['alerts', alerts], ['latency', latency], ['startup', startup], ['web', web],
+  ];
   console.log(`Switchboard benchmark — PostgreSQL at ${new URL(BASE_URL).host}; ${os.cpus().length} cores`);
   for (const [name, run] of parts) if (!only || only.includes(name)) await run();
 }
