@@ -8,13 +8,13 @@
 //  5. start-up: time to ready on the embedded database (first and later runs) and PostgreSQL, and idle memory;
 //  6. the web face: the chat widget's gzipped size and the SLA board's first paint in Chromium.
 // The servers run in child processes, one at a time, against scratch databases on the same server.
-import { execSync, fork, type ChildProcess } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { benchAlerts } from './alerts';
+import { BASE_URL, dropDatabase, freshDatabase, startServer, stopServer } from './lib';
 import { benchChannels, type BenchChannel } from './channels';
 import { benchEmail } from './email';
 import { benchLatency } from './latency';
@@ -22,42 +22,9 @@ import { benchStartup } from './startup';
 import { benchTicker } from './ticker';
 import { boardFirstPaint, formatBoardFirstPaint, formatWidgetSize } from './web';
 
-const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const ACCOUNTS = 200;
-
-async function freshDatabase(name: string): Promise<string> {
-  const c = new Client({ connectionString: BASE_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const u = new URL(BASE_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function dropDatabase(name: string) {
-  const c = new Client({ connectionString: BASE_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.end();
-}
-
-function startServer(file: string, env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, file), [], { env: { ...process.env, ...env }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-}
-
-async function stopServer(child: ChildProcess) {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** The baseline stores whatever JSON it gets; its body has the shape of an in-app message. */
 function baselineRequest(account: number) {
@@ -80,6 +47,7 @@ async function load(port: number, path: string, build: Build, seconds: number) {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    ok: result['2xx'],
   };
 }
 
@@ -105,16 +73,28 @@ async function measure(label: string, file: string, route: string, build: Build,
   const url = await freshDatabase(db);
   const child = await startServer(file, { BENCH_DB_URL: url, PORT: String(port), ...env });
   try {
-    await load(port, route, build, 3); // warm-up: JIT, pool, plan caches
+    const warm = await load(port, route, build, 3); // warm-up: JIT, pool, plan caches
     // Where the CPU goes per request (server process vs PostgreSQL): on two cores this is what bounds throughput.
     const pg = postgresPids();
     const before = { server: cpuSeconds(String(child.pid)), pg: cpuSeconds(pg) };
     const r = await load(port, route, build, DURATION);
     const perReq = (secs: number) => (r.total ? (secs * 1000) / r.total : 0);
-    return { ...r, serverMs: perReq(cpuSeconds(String(child.pid)) - before.server), pgMs: perReq(cpuSeconds(postgresPids()) - before.pg) };
+    // Every message answered 2xx must be stored, once: fast but lossy would not count.
+    const stored = label === 'baseline' ? null : await inboundCount(url);
+    return { ...r, answered: warm.ok + r.ok, stored, serverMs: perReq(cpuSeconds(String(child.pid)) - before.server), pgMs: perReq(cpuSeconds(postgresPids()) - before.pg) };
   } finally {
     await stopServer(child);
     await dropDatabase(db);
+  }
+}
+
+async function inboundCount(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return Number((await c.query(`SELECT count(*) AS n FROM messages WHERE direction = 'inbound'`)).rows[0].n);
+  } finally {
+    await c.end();
   }
 }
 
@@ -145,7 +125,9 @@ async function ingest() {
   }
   for (const ch of channels) await ch.stop();
   const fmt = (r: R) =>
-    `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}   cpu/req: server ${r.serverMs.toFixed(2)} ms, postgres ${r.pgMs.toFixed(2)} ms`;
+    `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}   cpu/req: server ${r.serverMs.toFixed(2)} ms, postgres ${r.pgMs.toFixed(2)} ms${stored(r)}`;
+  // Requests still in flight when a run ends may be stored without being counted as answered; fewer is a loss.
+  const stored = (r: R) => (r.stored === null ? '' : `   stored ${r.stored}/${r.answered} answered${r.stored < r.answered ? '  LOST MESSAGES' : ''}`);
   const mean = (xs: R[], f: (r: R) => number) => xs.reduce((a, r) => a + f(r), 0) / xs.length;
   console.log('\nIngest (POST, 50 concurrent connections)');
   for (let i = 0; i < rounds; i++) {

@@ -73,14 +73,19 @@ export interface Service {
 
 export async function createService(opts: ServiceOptions): Promise<Service> {
   const o = { ...opts, log: withRequestIds(opts.log) };
-  const store = new DrizzleStore(o.database.db, o.database.kind);
+  const metrics = createMetrics();
+  const store = new DrizzleStore(o.database.db, o.database.kind, {
+    onBatch: (size, retried) => {
+      metrics.ingestBatch.observe(size);
+      if (retried) metrics.ingestBatchRetried.inc();
+    },
+  });
   const core: Core = {
     store,
     clock: o.clock ?? systemClock,
     log: o.log,
     delivery: { ...DEFAULT_DELIVERY, ...o.delivery },
   };
-  const metrics = createMetrics();
   registerDatabaseGauges(metrics, o.database.db);
   const { enabled, problems } = enabledChannels(o.channelEnv ?? {}, CHANNEL_MODULES);
   if (problems.length) throw new Error(`channel configuration is not valid: ${problems.join('; ')}`);

@@ -136,17 +136,23 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; n
     params.push(JSON.stringify(patch));
     if (guard) params.push(String(guard.version));
   }
-  for (const g of cs.guards) {
-    if (updates.some((u) => u.table === g.table && u.id === g.id)) continue;
-    parts.push({ kind: 'share', table: TABLES[g.table] as Table });
-    params.push(g.id, String(g.version));
-  }
+  const shares = cs.guards.filter((g) => !updates.some((u) => u.table === g.table && u.id === g.id));
+  if (shares.length > 1) {
+    // Many guards (a group commit's members) are one part whatever their number, so the statement's shape — and its
+    // prepared statement — doesn't change with the batch size.
+    parts.push({ kind: 'shares', table: TABLES.cases as Table });
+    params.push(JSON.stringify(shares.map((g) => ({ id: g.id, version: g.version }))), String(shares.length));
+  } else
+    for (const g of shares) {
+      parts.push({ kind: 'share', table: TABLES[g.table] as Table });
+      params.push(g.id, String(g.version));
+    }
   if (cs.configVersion !== undefined) {
     parts.push({ kind: 'config', table: TABLES.cases as Table });
     params.push(String(cs.configVersion));
   }
   if (!parts.length) return null;
-  const shape = parts.map((p) => `${p.kind.slice(0, 2)}${p.frag ? p.frag.id : getTableName(p.table)}${p.guarded ? 'g' : ''}`).join(',');
+  const shape = parts.map((p) => `${p.kind}:${p.frag ? p.frag.id : getTableName(p.table)}${p.guarded ? 'g' : ''}`).join(',');
   let st = statements.get(shape);
   if (!st) {
     const text = statementText(parts);
@@ -159,7 +165,7 @@ export function changeSetSql(cs: ChangeSet): { text: string; params: string[]; n
 const statements = new Map<string, { text: string; name: string }>();
 
 interface Part {
-  kind: 'insert' | 'upsert' | 'update' | 'share' | 'config';
+  kind: 'insert' | 'upsert' | 'update' | 'share' | 'shares' | 'config';
   table: Table;
   frag?: Fragments;
   guarded?: boolean;
@@ -172,6 +178,8 @@ const UPSERT_KEYS: Record<string, string[]> = { channelState: ['channel', 'key']
 function statementText(parts: Part[]): string {
   let n = 0;
   const guarded: number[] = [];
+  /** Guarded parts whose expected row count is a parameter rather than 1. */
+  const expected = new Map<number, number>();
   const sql = parts.map((p, i) => {
     const t = q(getTableName(p.table));
     if (p.kind === 'insert') return `INSERT INTO ${t} (${p.frag!.insertCols}) SELECT ${p.frag!.selectCols} FROM json_to_recordset($${++n}::json) AS x(${p.frag!.recordDef})`;
@@ -191,13 +199,18 @@ function statementText(parts: Part[]): string {
     }
     guarded.push(i);
     if (p.kind === 'config') return `SELECT 1 FROM config_version WHERE id = 1 AND v = $${++n}::bigint`;
+    if (p.kind === 'shares') {
+      const json = ++n;
+      expected.set(i, ++n);
+      return `SELECT c."id" FROM ${t} c JOIN json_to_recordset($${json}::json) AS g("id" uuid, "version" int) ON c."id" = g."id" AND c."version" = g."version" FOR SHARE OF c`;
+    }
     // Nothing to write on the row: a share lock still waits for (and then sees) a concurrent writer of the case.
     const id = ++n;
     return `SELECT 1 FROM ${t} WHERE "id" = $${id}::uuid AND "version" = $${++n}::int FOR SHARE`;
   });
   if (guarded.length) {
     // One statement, so a failed guard rolls back every write in it.
-    const ok = guarded.map((i) => `(SELECT count(*) FROM w${i}) = 1`).join(' AND ');
+    const ok = guarded.map((i) => `(SELECT count(*) FROM w${i}) = ${expected.has(i) ? `$${expected.get(i)}::int` : '1'}`).join(' AND ');
     return `WITH ${sql.map((p, i) => `w${i} AS (${p})`).join(', ')} SELECT CASE WHEN ${ok} THEN 1 ELSE sb_conflict() END`;
   }
   if (sql.length === 1) return sql[0];

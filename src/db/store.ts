@@ -13,6 +13,7 @@ import { DEFAULT_TRIAGE, type TriageRules } from '../core/triage';
 import { fromJsonRow, intakeQuery } from './intake-query';
 import type { Db } from './connect';
 import * as links from './links';
+import { GroupCommitter, isPlainAppend } from './group-commit';
 import * as s from './schema';
 import { changeSetSql, heldConnection, rawQuery, type DriverKind, type RawQuery } from './raw';
 
@@ -37,10 +38,25 @@ interface IntakeJson {
 }
 
 export class DrizzleStore implements Store {
+  /** Plain appends of concurrent sessions written together (PostgreSQL; PGlite runs one statement at a time anyway). */
+  private readonly group: GroupCommitter | null;
+
   constructor(
     private readonly db: Db,
     private readonly kind: DriverKind,
-  ) {}
+    opts: { groupCommit?: boolean; onBatch?: (size: number, retried: boolean) => void } = {},
+  ) {
+    this.group = kind === 'postgres' && opts.groupCommit !== false
+      ? new GroupCommitter(async (exec) => {
+          const conn = await heldConnection(this.db, this.kind);
+          try {
+            await exec(conn.query);
+          } finally {
+            conn.release();
+          }
+        }, { onBatch: opts.onBatch })
+      : null;
+  }
 
   /**
    * Intake contexts of conversations with an open case, remembered between messages: a plain follow-up message
@@ -51,11 +67,17 @@ export class DrizzleStore implements Store {
   private readonly contexts = new Map<string, { json: IntakeJson; config: number }>();
 
   async session<T>(fn: (s: StoreSession) => Promise<T>): Promise<T> {
-    const conn = await heldConnection(this.db, this.kind);
+    // Taken only when needed: a remembered context and a batched append use no connection of the session's own.
+    let conn: { query: RawQuery; release(): void } | null = null;
+    const query: RawQuery = async (text, params, name) => (conn ??= await heldConnection(this.db, this.kind)).query(text, params, name);
+    const release = () => {
+      (conn as { release(): void } | null)?.release();
+      conn = null;
+    };
     let key: string | null = null;
     let remembered: number | undefined;
     try {
-      const reader = new DrizzleTx(this.db, this.kind, conn.query);
+      const reader = new DrizzleTx(this.db, this.kind, query);
       return await fn({
         readIntake: async (env, now) => {
           key = `${env.channel}\u0000${env.account}\u0000${env.sender.externalId}\u0000${env.conversationKey}`;
@@ -73,10 +95,15 @@ export class DrizzleStore implements Store {
         },
         commit: async (cs) => {
           if (remembered !== undefined) cs.configVersion = remembered;
-          const st = changeSetSql(cs);
-          if (!st) return;
+          const group = this.group && isPlainAppend(cs) ? this.group : null;
+          const st = group ? null : changeSetSql(cs);
+          if (!group && !st) return;
           try {
-            await conn.query(st.text, st.params, st.name);
+            // A batch needs a pooled connection of its own: waiting for it while holding one could drain the pool.
+            if (group) {
+              release();
+              await group.submit(cs);
+            } else await query(st!.text, st!.params, st!.name);
           } catch (err) {
             if (key) this.contexts.delete(key);
             if (RETRYABLE_PG.has(pgCode(err) ?? '')) throw new ConflictError(describeError(err));
@@ -88,7 +115,7 @@ export class DrizzleStore implements Store {
         },
       });
     } finally {
-      conn.release();
+      release();
     }
   }
 

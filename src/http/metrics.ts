@@ -18,6 +18,13 @@ export function createMetrics() {
       name: 'switchboard_receiver_connected', help: 'Whether a receiver is connected to its platform (IMAP, long polling)', labelNames: ['receiver'], registers: [registry],
     }),
     ingestSeconds: new Histogram({ name: 'switchboard_ingest_seconds', help: 'Inbound webhook handling time', labelNames: ['channel'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
+    ingestBatch: new Histogram({
+      name: 'switchboard_ingest_batch_size', help: 'Messages written together by one group commit (PostgreSQL)',
+      buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry],
+    }),
+    ingestBatchRetried: new Counter({
+      name: 'switchboard_ingest_batch_retried_total', help: 'Group commits that failed as a whole and were retried message by message', registers: [registry],
+    }),
     outboxBacklog: new Gauge({ name: 'switchboard_outbox_claimed', help: 'Rows claimed by the last drain pass', registers: [registry] }),
     outboxInFlight: new Gauge({ name: 'switchboard_outbox_in_flight', help: 'Outbox sends in flight by lane (console, or a client channel)', labelNames: ['lane'], registers: [registry] }),
     jobErrors: new Counter({
