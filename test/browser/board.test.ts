@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { screenshotDir } from '../support/screenshots';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/service';
 
 // Page-side callbacks run in the browser; the project compiles without the DOM's types.
@@ -17,7 +18,7 @@ declare const window: any;
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
-const SCREENSHOTS = path.join(__dirname, '../../docs/screenshots');
+const SCREENSHOTS = screenshotDir();
 const MSK = 'Europe/Moscow';
 
 if (!HAVE_CHROMIUM && process.env.SB_REQUIRE_CHROMIUM === '1')
@@ -220,7 +221,6 @@ suite('the SLA board in a browser', () => {
     expect(await page.evaluate(() => typeof window.Chart)).toBe('function');
     await page.waitForFunction(() => document.getElementById('live').textContent === 'Live');
 
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'board-desktop.png'), fullPage: true });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.waitForTimeout(300);

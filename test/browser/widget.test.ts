@@ -13,11 +13,12 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { hostPage } from '../../adapters/inapp/widget/host-page';
 import { mintWidgetToken } from '../../adapters/inapp/widget/token';
+import { screenshotDir } from '../support/screenshots';
 import { INAPP_SECRET, startTestService, type TestService } from '../support/service';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
-const SCREENSHOTS = path.join(__dirname, '../../docs/screenshots');
+const SCREENSHOTS = screenshotDir();
 
 if (!HAVE_CHROMIUM && process.env.SB_REQUIRE_CHROMIUM === '1')
   test('chromium is installed (SB_REQUIRE_CHROMIUM=1)', () => {
@@ -71,7 +72,6 @@ suite('the chat widget in Chromium', () => {
       locale: 'en-GB',
       timezoneId: 'Europe/Moscow',
     });
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
   }, 60_000);
   afterAll(async () => {
     await context?.close();
