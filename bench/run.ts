@@ -76,16 +76,28 @@ async function measure(label: string, file: string, route: string, build: Build,
     const warm = await load(port, route, build, 3); // warm-up: JIT, pool, plan caches
     // Where the CPU goes per request (server process vs PostgreSQL): on two cores this is what bounds throughput.
     const pg = postgresPids();
+    const batchesBefore = label === 'baseline' ? null : await batchCounters(port);
     const before = { server: cpuSeconds(String(child.pid)), pg: cpuSeconds(pg) };
     const r = await load(port, route, build, DURATION);
     const perReq = (secs: number) => (r.total ? (secs * 1000) / r.total : 0);
     // Every message answered 2xx must be stored, once: fast but lossy would not count.
     const stored = label === 'baseline' ? null : await inboundCount(url);
-    return { ...r, answered: warm.ok + r.ok, stored, serverMs: perReq(cpuSeconds(String(child.pid)) - before.server), pgMs: perReq(cpuSeconds(postgresPids()) - before.pg) };
+    const after = batchesBefore && (await batchCounters(port));
+    const batching = after && after.count > batchesBefore.count
+      ? { mean: (after.sum - batchesBefore.sum) / (after.count - batchesBefore.count), retried: after.retried - batchesBefore.retried }
+      : null;
+    return { ...r, answered: warm.ok + r.ok, stored, batching, serverMs: perReq(cpuSeconds(String(child.pid)) - before.server), pgMs: perReq(cpuSeconds(postgresPids()) - before.pg) };
   } finally {
     await stopServer(child);
     await dropDatabase(db);
   }
+}
+
+/** How the service's group commit behaved: messages per batch, and batches retried member by member. */
+async function batchCounters(port: number): Promise<{ count: number; sum: number; retried: number }> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+  const num = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { count: num('switchboard_ingest_batch_size_count'), sum: num('switchboard_ingest_batch_size_sum'), retried: num('switchboard_ingest_batch_retried_total') };
 }
 
 async function inboundCount(url: string): Promise<number> {
@@ -98,8 +110,12 @@ async function inboundCount(url: string): Promise<number> {
   }
 }
 
+/** Each channel's fake platform is started once, for all rounds. */
+const prepared = new Map<string, Promise<Record<string, string>>>();
+
 async function measureChannel(ch: BenchChannel, port: number) {
-  const env = await ch.prepare();
+  if (!prepared.has(ch.name)) prepared.set(ch.name, ch.prepare());
+  const env = await prepared.get(ch.name)!;
   const links = Array.from({ length: ACCOUNTS }, (_, i) => ch.link(i));
   return measure(ch.name, 'server-switchboard.ts', ch.route, (a) => ch.request(a), port, {
     BENCH_CHANNEL_ENV: JSON.stringify(env), BENCH_LINKS: JSON.stringify(links),
@@ -110,7 +126,7 @@ async function ingest() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const wanted = process.env.BENCH_CHANNELS?.split(',');
   const channels = benchChannels().filter((c) => !wanted || wanted.includes(c.name));
-  console.log(`Switchboard benchmark — ${CONNECTIONS} connections, ${DURATION}s per run, ${rounds} alternating rounds, PostgreSQL at ${new URL(BASE_URL).host}`);
+  console.log(`Ingest: ${CONNECTIONS} connections, ${DURATION}s per run, ${rounds} alternating rounds`);
   type R = Awaited<ReturnType<typeof measure>>;
   const base: R[] = [];
   const ours = new Map<string, R[]>(channels.map((c) => [c.name, []]));
@@ -127,7 +143,8 @@ async function ingest() {
   const fmt = (r: R) =>
     `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors}   cpu/req: server ${r.serverMs.toFixed(2)} ms, postgres ${r.pgMs.toFixed(2)} ms${stored(r)}`;
   // Requests still in flight when a run ends may be stored without being counted as answered; fewer is a loss.
-  const stored = (r: R) => (r.stored === null ? '' : `   stored ${r.stored}/${r.answered} answered${r.stored < r.answered ? '  LOST MESSAGES' : ''}`);
+  const stored = (r: R) => (r.stored === null ? '' : `   stored ${r.stored}/${r.answered} answered${r.stored < r.answered ? '  LOST MESSAGES' : ''}`)
+    + (r.batching ? `   batch mean ${r.batching.mean.toFixed(1)}, ${r.batching.retried} retried` : '');
   const mean = (xs: R[], f: (r: R) => number) => xs.reduce((a, r) => a + f(r), 0) / xs.length;
   console.log('\nIngest (POST, 50 concurrent connections)');
   for (let i = 0; i < rounds; i++) {
