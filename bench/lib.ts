@@ -23,9 +23,12 @@ export async function dropDatabase(name: string) {
   await c.end();
 }
 
+/** BENCH_SERVER_NODE_ARGS adds node flags to the servers under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const serverNodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 export function startServer(file: string, env: Record<string, string>): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, file), [], { env: { ...process.env, ...env }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, file), [], { env: { ...process.env, ...env }, execArgv: ['--import', 'tsx', ...serverNodeArgs()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
   });

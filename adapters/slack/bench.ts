@@ -1,5 +1,7 @@
-// The benchmark's Slack Connect traffic: a client's top-level post in a linked shared channel, as a signed Events API
-// delivery. Every request is a new post (its own ts and event_id), so each opens a case in a thread of its own.
+// The benchmark's Slack Connect traffic: a client's post in a linked shared channel, as a signed Events API delivery,
+// each with its own ts and event_id. The bench's posts are replies in one thread per account (a top-level post is a
+// conversation of its own and would open a case every time), so, as on every other channel, the first message opens
+// a case and the rest follow up on it.
 // Shaped like bench/channels' entries: the environment that enables the channel (pointing at a fake Web API for
 // auth.test), how bench account i is linked (its shared channel), one request per message. The Slack channel rides on
 // the manager console, so the bench server must configure the console from the same SLACK_* values (as main.ts does).
@@ -18,10 +20,12 @@ export interface BenchRequest {
 }
 
 /** One signed shared-channel post. */
-export function slackBenchRequest(text: string, o: { signingSecret: string; channel: string; client?: Person; vendorTeam?: string; now?: Date }): BenchRequest {
+export function slackBenchRequest(
+  text: string, o: { signingSecret: string; channel: string; client?: Person; vendorTeam?: string; now?: Date; threadTs?: string },
+): BenchRequest {
   const now = o.now ?? new Date();
   const client = o.client ?? { id: 'U0BENCH', team: 'T0BENCHCLIENT', name: 'Bench Client' };
-  const body = JSON.stringify(envelope(personMessage(client, { channel: o.channel, text, external: true }), { at: now, vendorTeam: o.vendorTeam }));
+  const body = JSON.stringify(envelope(personMessage(client, { channel: o.channel, text, external: true, threadTs: o.threadTs }), { at: now, vendorTeam: o.vendorTeam }));
   const ts = String(Math.floor(now.getTime() / 1000));
   const signature = `v0=${createHmac('sha256', o.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
   return {
@@ -46,7 +50,8 @@ export function slackBenchChannel() {
     link: (i: number) => ({ channel: 'slack', key: channel(i) }),
     request(account: number) {
       const person = { id: `U0BENCH${Math.floor(Math.random() * 5)}`, team: `T0BENCH${account}`, name: 'Bench Client' };
-      const { headers, body } = slackBenchRequest(TEXT, { signingSecret: BENCH_SIGNING_SECRET, channel: channel(account), client: person });
+      const threadTs = `1795000000.${String(account).padStart(6, '0')}`;
+      const { headers, body } = slackBenchRequest(TEXT, { signingSecret: BENCH_SIGNING_SECRET, channel: channel(account), client: person, threadTs });
       return { headers, body };
     },
     stop: () => fake.stop(),

@@ -63,6 +63,8 @@ export function createSlackApp(deps: SlackDeps): { app: App; receiver: FastifyRe
     botUserId: 'unused',
     // We drop bot and app messages ourselves (any bot_id), which also covers our own posts.
     ignoreSelf: false,
+    // bolt's conversation store (per-conversation state in memory) is unused here and runs on every event.
+    convoStore: false,
     logLevel: LogLevel.ERROR,
   });
   // bolt's default handler logs whole errors (an ORM error carries the reply text in its message); the receiver logs

@@ -1,7 +1,7 @@
 // What the Slack console reads and records: case views for cards and App Home, and the mapping between Slack
 // channels / threads / messages and our clients / cases / messages. Slack history is never read back (rate
 // limited since 2025); everything shown is rebuilt from our own tables.
-import { and, asc, desc, eq, inArray, ne, notExists } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/connect';
 import { latestResponseClocks, caseView } from '../../db/read-models';
 import * as s from '../../db/schema';
@@ -134,11 +134,21 @@ export class SlackData {
 
   /** The client a shared channel is linked to; null for an unlinked channel and for a client's console channel. */
   async sharedChannelClient(channelId: string): Promise<string | null> {
-    const [l] = await this.db
+    const [l] = await (this.sharedChannel ??= this.prepareSharedChannel()).execute({ channelId });
+    return l?.clientId ?? null;
+  }
+
+  // Asked on every Slack Connect event: built and planned once (a named prepared statement), not per event.
+  private sharedChannel: ReturnType<SlackData['prepareSharedChannel']> | null = null;
+  private prepareSharedChannel() {
+    return this.db
       .select({ clientId: s.clientLinks.clientId })
       .from(s.clientLinks)
-      .where(and(eq(s.clientLinks.channel, 'slack'), eq(s.clientLinks.key, channelId), notExists(this.db.select().from(s.clients).where(eq(s.clients.slackChannelId, channelId)))));
-    return l?.clientId ?? null;
+      .where(and(
+        eq(s.clientLinks.channel, 'slack'), eq(s.clientLinks.key, sql.placeholder('channelId')),
+        notExists(this.db.select().from(s.clients).where(eq(s.clients.slackChannelId, sql.placeholder('channelId')))),
+      ))
+      .prepare('sb_shared_channel_client');
   }
 
   /**
