@@ -8,7 +8,7 @@
 // UTF-16 with a BOM), wrong content types, many headers and 16 KB ones. Then, per route, a body over
 // BODY_LIMIT_BYTES (413), and over a real socket, headers past Node's limits (431) with the server still answering.
 // Seeded: a failure prints the seed and path to reproduce it (FUZZ_SEED); FUZZ_RUNS sets the requests per route
-// (npm test's default keeps the run near half a minute; a longer run is FUZZ_RUNS=2000).
+// (npm test's default keeps the run near forty seconds; FUZZ_RUNS=1000 took nine minutes).
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
