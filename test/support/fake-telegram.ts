@@ -23,6 +23,9 @@ export interface TelegramAnswer {
   status?: number;
   /** A JSON body (`{ ok: false, ... }` for failures); a string is sent as is (a proxy's HTML error page). */
   body?: any;
+  /** Taken only by a request whose arguments match: a test can keep a scripted answer from a long poll that an
+   *  earlier test's stopped poller sent and that reaches the fake late. */
+  when?: (args: Record<string, any>) => boolean;
 }
 
 export interface FakeFile {
@@ -174,7 +177,8 @@ export class FakeTelegram {
         send(res, status, body);
       };
       if (decodeURIComponent(token) !== this.token) return answer(401, { ok: false, error_code: 401, description: 'Unauthorized' });
-      const scripted = this.scripts.get(method)?.shift();
+      const queue = this.scripts.get(method);
+      const scripted = queue?.length && (!queue[0].when || queue[0].when(args)) ? queue.shift() : undefined;
       if (scripted) return answer(scripted.status ?? 200, scripted.body === undefined ? { ok: true, result: true } : scripted.body);
       if (method === 'getUpdates') return void this.getUpdates(args, req, res, answer);
       try {
