@@ -408,8 +408,14 @@ test("the console's private channels are never taken for a client's shared chann
   const s = await sharedClient();
   const { kase } = await clientOpens(s, 'First question');
   const thread = consoleThread(kase.number);
-  // The generic links API takes any key; a console channel linked there by mistake must still never open cases.
-  expect((await t.admin('POST', `/api/v1/clients/${s.clientId}/links`, { channel: 'slack', key: thread.channel })).status).toBe(201);
+  // The links API refuses a console channel, the client's own or another's, as the slackConnectChannelId field does…
+  const refused = await t.admin('POST', `/api/v1/clients/${s.clientId}/links`, { channel: 'slack', key: thread.channel });
+  expect(refused.status).toBe(400);
+  expect(refused.json.error).toContain('is a console channel');
+  const other = await sharedClient({ link: false });
+  expect((await t.admin('POST', `/api/v1/clients/${other.clientId}/links`, { channel: 'slack', key: thread.channel })).status).toBe(400);
+  // …and a link made before that rule (written straight into the table) still never opens cases there.
+  await t.db.db.insert(schema.clientLinks).values({ channel: 'slack', key: thread.channel, clientId: s.clientId });
   await deliver(personMessage(s.person, { channel: thread.channel, text: 'Top-level in the console channel', external: true }), { shared: false });
   await t.drain();
   expect(await casesOf(s.clientId)).toHaveLength(1);

@@ -11,6 +11,7 @@ import { HttpError } from '../errors';
 import { describeError } from '../../core/errors';
 import { idString, parse, uuidParam } from './validate';
 import { doc, idParam } from '../docs/route';
+import { refuseConsoleChannels } from './people';
 import { LinkCode, LinkList } from '../docs/shapes';
 
 const link = z.object({ channel: z.enum(CHANNELS), key: idString() }).meta({ examples: [{ channel: 'telegram', key: '7000000001:-1001234567890' }, { channel: 'slack', key: 'C0123ABCD' }] });
@@ -40,10 +41,12 @@ export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get<{ Params: { id: string } }>('/clients/:id/links', { schema: doc({ tags, summary: 'Channel accounts tied to a client', params, ok: LinkList }) }, async (req) => list((await client(req.params.id)).id));
 
   app.post<{ Params: { id: string } }>('/clients/:id/links', {
-    schema: doc({ tags, summary: 'Tie a channel account (a Telegram chat, a Teams tenant, a mail domain…) to a client', description: '201 when added, 200 when it was already there.', params, body: link, ok: LinkList, status: 201, errors: [409] }),
+    schema: doc({ tags, summary: 'Tie a channel account (a Telegram chat, a Teams tenant, a mail domain…) to a client', description: '201 when added, 200 when it was already there.', params, body: link, ok: LinkList, status: 201, errors: [400, 409] }),
   }, async (req, reply) => {
     const b = keyed(parse(link, req.body));
     const c = await client(req.params.id);
+    // The same rule as the client's slackConnectChannelId field: a 'slack' link is a shared channel.
+    if (b.channel === 'slack') await refuseConsoleChannels(db, [b.key], c.slackChannelId, 'key');
     const [taken] = await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key)));
     if (taken && taken.clientId !== c.id) throw new HttpError(409, `${b.channel} ${b.key} is linked to another client; unlink it there first`);
     if (!taken) await db.insert(s.clientLinks).values({ channel: b.channel, key: b.key, clientId: c.id }).onConflictDoNothing();

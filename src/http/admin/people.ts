@@ -101,15 +101,23 @@ function slackConnectIds(b: { slackConnectChannelId?: string | string[] | null; 
 }
 
 /**
+ * A client's console channel is where its managers talk: tied to a client as a shared channel, clients would read the
+ * managers' threads. Refused wherever a shared channel is set (this field, the links API).
+ */
+export async function refuseConsoleChannels(db: Db, ids: string[], consoleChannel: string | null, field: string): Promise<void> {
+  const consoles = ids.length ? await db.select({ name: s.clients.name, channel: s.clients.slackChannelId }).from(s.clients).where(inArray(s.clients.slackChannelId, ids)) : [];
+  const own = consoleChannel && ids.includes(consoleChannel) ? consoleChannel : null;
+  if (consoles.length || own)
+    throw new HttpError(400, `${field}: ${consoles[0]?.channel ?? own} is a console channel${consoles[0] ? ` (${consoles[0].name}'s)` : ''}; a Slack Connect channel is the one shared with the client's organisation`);
+}
+
+/**
  * The client's Slack Connect channels become exactly `ids` (client links, channel 'slack'). A client's console
  * channel can't be one (clients would read the managers' threads), nor can a channel linked to another client.
  */
 async function setSlackConnect(db: Db, clientId: string, ids: string[] | undefined, consoleChannel: string | null) {
   if (ids === undefined) return;
-  const consoles = ids.length ? await db.select({ name: s.clients.name, channel: s.clients.slackChannelId }).from(s.clients).where(inArray(s.clients.slackChannelId, ids)) : [];
-  const own = consoleChannel && ids.includes(consoleChannel) ? consoleChannel : null;
-  if (consoles.length || own)
-    throw new HttpError(400, `slackConnectChannelId: ${consoles[0]?.channel ?? own} is a console channel${consoles[0] ? ` (${consoles[0].name}'s)` : ''}; a Slack Connect channel is the one shared with the client's organisation`);
+  await refuseConsoleChannels(db, ids, consoleChannel, 'slackConnectChannelId');
   const taken = ids.length
     ? await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, 'slack'), inArray(s.clientLinks.key, ids), ne(s.clientLinks.clientId, clientId)))
     : [];
