@@ -13,6 +13,7 @@ import { openTestDatabase, type TestDatabase } from '../test/support/db';
 import { clientDeliveries, consoleNotices, drained, notOnce, outboxByStatus, report, storedInapp } from './support/checks';
 import { is2xx, messages, Sender, type Outcome } from './support/load';
 import { INAPP_SECRET, killAll, sleep, startService, waitFor } from './support/service';
+import { tally } from './support/platforms';
 
 const run = promisify(execFile);
 const DOWN_MS = 3000;
@@ -90,7 +91,7 @@ test('PostgreSQL restarted under load: 503 while down, recovery without a restar
   const outcomes = sender.tally();
   const whileDown = sender.tally(down);
   const aroundIt = sender.tally(during);
-  const count = (list: { outcome: Outcome }[]) => list.reduce<Record<string, number>>((o, r) => ({ ...o, [String(r.outcome)]: (o[String(r.outcome)] ?? 0) + 1 }), {});
+  const count = (list: { outcome: Outcome }[]) => Object.fromEntries(tally(list.map((r) => String(r.outcome))));
   const readyWhileDown = count(ready.filter(down));
   const readyAroundIt = count(ready.filter(during));
   const slowest = Math.max(...[...sender.attempts.values()].flat().map((a) => a.ms));

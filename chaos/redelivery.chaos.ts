@@ -126,7 +126,6 @@ test('every delivery on every channel redelivered 3 times, some at once: each me
       `${table(['channel', 'messages', 'copies', 'deliveries sent', 'answers', 'outcomes', 'stored', 'acknowledgements', 'other sent'], rows)}\n` +
       (problems.length ? `problems:\n  ${problems.join('\n  ')}\n` : 'every message stored once, every acknowledgement sent once\n'),
   );
+  // Every channel in the registry took part: channelDrivers() throws for a registered channel without a driver.
   expect(problems).toEqual([]);
-  // Every channel in the registry took part.
-  expect(runs.map((r) => r.driver.name).sort()).toEqual(drivers.map((d) => d.name).sort());
 });

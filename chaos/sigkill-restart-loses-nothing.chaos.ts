@@ -7,7 +7,7 @@ import {
   acksPerAccount, backendsGone, clientDeliveries, consoleNotices, drained, inFlight, notOnce, outboxByStatus, report, rows, storedInapp,
 } from './support/checks';
 import { is2xx, messages, Sender } from './support/load';
-import { freePort, INAPP_SECRET, killAll, startService, type ServiceProcess } from './support/service';
+import { freePort, INAPP_SECRET, killAll, sleep, startService, type ServiceProcess } from './support/service';
 
 const MESSAGES = 1000;
 const ACCOUNTS = 200;
@@ -37,7 +37,7 @@ test('kill -9 mid-load, restart: every 2xx stored once, every queued delivery ou
   // The kill comes from beside the load, once about half the messages were acknowledged; the load goes on.
   let killedAt = 0;
   const killing = (async () => {
-    while (sender.acknowledged().length < MESSAGES / 2) await new Promise((r) => setTimeout(r, 5));
+    while (sender.acknowledged().length < MESSAGES / 2) await sleep(5);
     killedAt = Date.now();
     await first.kill9();
   })();
@@ -60,7 +60,7 @@ test('kill -9 mid-load, restart: every 2xx stored once, every queued delivery ou
   const redelivered = await sender.redeliver(CONCURRENCY);
   const redeliveryOutcomes = diff(sender.tally(), before);
   const drainMs = await drained(db);
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
 
   const acked = sender.acknowledged();
   const stored = await storedInapp(db);

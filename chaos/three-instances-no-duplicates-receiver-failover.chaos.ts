@@ -3,7 +3,7 @@
 // sent twice. The single-instance receivers, Telegram long polling and the IMAP mailbox (a real Dovecot), enabled on
 // all three, each run on exactly one at a time; their holders are killed with SIGKILL, another instance takes each
 // over within the lease (15 s, renewed every 5 s), and no update or mail is lost or handled twice across the takeover.
-import { rawMail } from '../adapters/email/test-support';
+import { bare, rawMail, SUPPORT } from '../adapters/email/test-support';
 import { messageUpdate, textMessage } from '../adapters/telegram/fixtures';
 import { CallbackServer } from '../test/support/callback-server';
 import { openTestDatabase, type TestDatabase } from '../test/support/db';
@@ -21,7 +21,6 @@ const ACCOUNTS = 60;
 const MESSAGES = 600;
 const RECEIVER = 'telegram:telegram-long-polling';
 const IMAP_RECEIVER = 'email:imap';
-const SUPPORT = 'support@example.test';
 const MAIL_DOMAIN = 'three-chaos.example';
 /** Lease 15 s, renewed (and tried by the others) every 5 s: a dead holder's receiver is silent at most ~20 s. */
 const TAKEOVER_BOUND_MS = 25_000;
@@ -191,7 +190,7 @@ test('three instances: no alert or delivery twice; the Telegram poller and the I
   const mailRows = await rows<{ id: string; n: string }>(db, `SELECT external_id AS id, count(*) AS n FROM message_platform_ids WHERE channel = 'email' AND direction = 'inbound' GROUP BY 1`);
   // A Message-ID maps to one stored message (the key); a second copy would be another inbound email message.
   const mailTotal = await storedMails();
-  const mailOnce = { ...notOnce(new Map(mailRows.map((r) => [r.id.replace(/^<|>$/g, ''), Number(r.n)])), mails.map((m) => m.messageId)), extra: mailTotal - mailRows.length };
+  const mailOnce = { ...notOnce(new Map(mailRows.map((r) => [bare(r.id), Number(r.n)])), mails.map((m) => m.messageId)), extra: mailTotal - mailRows.length };
   const mailAcks = mails.map((m) => sink.messages.filter((x) => x.to.includes(m.from)).length);
   const status = await outboxByStatus(db);
   const pollers = [...new Set(polls().map((c) => c.instance))];

@@ -14,6 +14,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { hostPage } from '../adapters/inapp/widget/host-page';
 import { mintWidgetToken } from '../adapters/inapp/widget/token';
+import { WEEKDAYS } from '../src/core/model';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIR = path.join(ROOT, 'data-demo');
@@ -102,7 +103,7 @@ async function main() {
     const allDay = [['00:00', '24:00']];
     await api(`${v1}/clients`, adminToken, 'POST', {
       name: ACCOUNT.accountName, tier: 'premium', managerId: manager.id, inappAccountId: ACCOUNT.accountId,
-      calendar: { zone: ZONE, week: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, allDay])), holidays: [] },
+      calendar: { zone: ZONE, week: Object.fromEntries(WEEKDAYS.map((d) => [d, allDay])), holidays: [] },
     });
     page = await servePage(secret, svc.url);
     const answer = JSON.stringify({ text: 'Hi Ann, Maria here: the tracking domain\'s certificate expired, renewing it now.', managerId: manager.id });

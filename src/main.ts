@@ -64,7 +64,6 @@ async function main() {
     for (const c of svc.channelInstances) console.log(`    ${c.instance.describe?.() ?? c.name}`);
   } else console.log('  client channels: none (set INAPP_SECRET for the in-app channel; README lists every channel\'s settings)');
   console.log(`  manager console: ${config.channels.includes('slack') ? 'Slack' : 'admin API and log (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for Slack)'}`);
-  if (config.pending.length) console.log(`  configured but not available in this version: ${config.pending.join(', ')}`);
   // Printed once, when generated; afterwards only where it is kept (tokens don't belong in every start-up log).
   if (admin.banner) console.log(`  ${admin.banner}`);
 

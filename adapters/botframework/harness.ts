@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelHarness, DeliveryAnswer, NeutralOutbound } from '../../test/parity/harness';
 import { startFakeBotFramework, type FakeBotFramework, type RecordedActivity } from '../../test/support/fake-botframework';
 import type { TestService } from '../../test/support/service';
-import { CHOICE_KEY } from './cards';
+import { ADAPTIVE_CARD, CHOICE_KEY } from './cards';
 import { loadFixture, type FixtureActivity, type FixtureName } from './fixtures';
-import type { Flavor } from './format';
+import { flavorOf, type Flavor } from './format';
 import { BOTFRAMEWORK_CAPABILITIES } from './index';
 import { WEBHOOK_PATH } from './routes';
 
@@ -106,10 +106,10 @@ export default function botframeworkHarness(): BotFrameworkHarness {
 
 /** One activity as the client reads it. */
 export function decodeActivity(body: Record<string, unknown>): NeutralOutbound {
-  const flavor: Flavor = body.channelId === 'msteams' ? 'teams' : 'webchat';
+  const flavor = flavorOf(String(body.channelId));
   const { author, text } = decodeMarkdown(String(body.text ?? ''), flavor);
   const cards = ((body.attachments ?? []) as { contentType?: string; content?: { actions?: { data?: Record<string, unknown> }[] } }[])
-    .filter((x) => x.contentType === 'application/vnd.microsoft.card.adaptive')
+    .filter((x) => x.contentType === ADAPTIVE_CARD)
     .flatMap((x) => x.content?.actions ?? [])
     .map((action) => String(action.data?.[CHOICE_KEY] ?? ''));
   const suggested = ((body.suggestedActions as { actions?: { value?: unknown }[] } | undefined)?.actions ?? []).map((x) => String(x.value ?? ''));

@@ -12,10 +12,6 @@ import { createBotFrameworkSdk } from './sdk';
 import { createSend } from './send';
 import { serviceUrlKeeper } from './service-url';
 
-export { WEBHOOK_PATH } from './routes';
-export { conversationKey, messageScope, linkKeysOf, type BotFrameworkAddress } from './address';
-export type { BotFrameworkConfig } from './config';
-
 export const BOTFRAMEWORK_CAPABILITIES: ChannelCapabilities = {
   // An Adaptive Card in Teams, suggested actions in Web Chat and Direct Line.
   buttons: true,

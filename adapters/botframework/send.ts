@@ -16,21 +16,23 @@ export function createSend(connector: BotConnector) {
     const scope = messageScope(address.channelId, address.conversation.id);
     const flavor = flavorOf(address.channelId);
     // Text that markdown escaping more than doubles could pass Teams' size limit: it goes out in smaller parts.
-    let texts = [msg.text];
-    if (renderMessage(msg.text, msg.author?.name, flavor).length > MAX_RENDERED) texts = splitText(msg.text, Math.floor(MAX_TEXT / 2));
+    const author = msg.author?.name;
+    const whole = renderMessage(msg.text, author, flavor);
+    const rendered = whole.length > MAX_RENDERED ? splitText(msg.text, Math.floor(MAX_TEXT / 2)).map((t) => renderMessage(t, author, flavor)) : [whole];
+    const replyToId = replyToIdFor(address, msg, scope);
     const ids: string[] = [];
-    for (const [i, text] of texts.entries()) {
-      const last = i === texts.length - 1;
+    for (const [i, text] of rendered.entries()) {
+      const last = i === rendered.length - 1;
       const activity: Partial<Activity> = {
         type: 'message',
         textFormat: 'markdown',
-        text: renderMessage(text, msg.author?.name, flavor),
+        text,
         ...(last && msg.choices?.length ? (choicesFor(address, msg.choices) as Partial<Activity>) : {}),
         // Teams wants the tenant with a proactive message.
         ...(flavor === 'teams' && address.conversation.tenantId ? { channelData: { tenant: { id: address.conversation.tenantId } } } : {}),
       };
       try {
-        const res = await connector.sendActivity(address as unknown as StoredConversationReference, activity, { replyToId: replyToIdFor(address, msg, scope), signal: opts.signal });
+        const res = await connector.sendActivity(address as unknown as StoredConversationReference, activity, { replyToId, signal: opts.signal });
         if (res.id) ids.push(res.id);
       } catch (err) {
         throw err instanceof ConnectorError ? toDeliveryError(err) : err;

@@ -79,8 +79,8 @@ export class FileLinks {
   }
 
   async verify(token: string, sig: unknown): Promise<LinkRef | null> {
-    // A link another instance signed just after the keys were first made: the stored key decides.
-    return (await this.signer()).verify(token, sig) ?? new LinkSigner((await this.ring.refresh()).linkKey, this.baseUrl).verify(token, sig);
+    // Every instance signs with the one stored key (KeyRing reads it before the channel serves anything).
+    return (await this.signer()).verify(token, sig);
   }
 }
 

@@ -12,8 +12,8 @@ import { SmtpSink } from '../../test/support/smtp-sink';
 import type { TestService } from '../../test/support/service';
 import { SIGNATURE } from './compose';
 import { EMAIL_CAPABILITIES, type EmailInstance } from './index';
+import { SUPPORT } from './test-support';
 
-export const SUPPORT = 'support@example.test';
 
 export interface EmailHarness extends ChannelHarness {
   readonly client: string;

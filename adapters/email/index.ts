@@ -28,7 +28,6 @@ export const EMAIL_CAPABILITIES: ChannelCapabilities = {
 };
 
 export interface EmailInstance extends ChannelInstance {
-  receiver: MailboxReceiver;
   /** A receiver on the same mailbox with other timings (tests: a fast watchdog and backoff). */
   receiverWith(opts: Partial<ReceiveOptions>): MailboxReceiver;
   /** One pass over the mailbox, then logout: deterministic, for the parity harness and tests. */
@@ -50,7 +49,7 @@ export async function createEmail(deps: ChannelDeps<EmailConfig>): Promise<Email
   // Made (or read) before anything is received or sent, so a start-up against an unreachable database fails here.
   await keys.current();
   const scope = scopeOf(cfg.imap.user);
-  const ours = new Set([cfg.from.address, ...(cfg.imap.user.includes('@') ? [cfg.imap.user.toLowerCase()] : [])]);
+  const ours = new Set([cfg.from.address, ...(scope.includes('@') ? [scope] : [])]);
   const links = new FileLinks(keys, (deps.publicUrl ?? '').replace(/\/+$/, ''));
   const inbound: InboundDeps = { cfg, scope, ours, links, channel: deps };
   const receiverWith = (opts: Partial<ReceiveOptions>) =>
@@ -65,7 +64,6 @@ export async function createEmail(deps: ChannelDeps<EmailConfig>): Promise<Email
     adapter: { kind: 'email', capabilities: EMAIL_CAPABILITIES, send: createSend({ cfg, scope, keys, throttle, log }, transport) },
     routes: (app) => fileRoutes(app, { cfg, links, log }),
     receivers: [receiver],
-    receiver,
     receiverWith,
     receiveOnce: () => receiver.receiveOnce(),
     ingestRaw: (raw, uid) => processMail(inbound, raw, { mailbox: cfg.imap.mailbox, uid }),

@@ -13,19 +13,14 @@ const KEY = 'keys';
 
 /** The stored keys: the first instance to start on a database creates them, every other one reads those. */
 export class KeyRing {
-  private cached: { keys: EmailKeys } | null = null;
+  private cached: EmailKeys | null = null;
 
   constructor(private readonly state: ChannelState) {}
 
   async current(): Promise<EmailKeys> {
-    if (this.cached) return this.cached.keys;
-    return this.refresh();
-  }
-
-  async refresh(): Promise<EmailKeys> {
+    if (this.cached) return this.cached;
     const stored = await this.state.init(KEY, { linkKey: randomBytes(32).toString('base64url'), idSalt: randomBytes(9).toString('base64url') });
-    const keys = { linkKey: Buffer.from(stored.linkKey, 'base64url'), idSalt: stored.idSalt };
-    this.cached = { keys };
-    return keys;
+    this.cached = { linkKey: Buffer.from(stored.linkKey, 'base64url'), idSalt: stored.idSalt };
+    return this.cached;
   }
 }

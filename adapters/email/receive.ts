@@ -9,6 +9,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ChannelDeps } from '../../src/channels/module';
 import { describeError } from '../../src/core/errors';
+import { backoffMs, sleepUnlessAborted } from '../../src/core/backoff';
 import { sha256 } from './address';
 import { closeImap, newImap } from './imap';
 import { processMail, type InboundDeps, type Processed } from './inbound';
@@ -101,9 +102,9 @@ export class MailboxReceiver {
         outage = true;
         void this.tellLead(`Mail is not being read: ${OUTAGE_ALERT_AFTER} attempts in a row to use the mailbox ${this.mailbox} on ${this.d.cfg.imap.host} failed (last: ${lastError}). Retrying.`);
       }
-      const wait = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
-      this.d.channel.log.info({ channel: 'email', retryInMs: Math.round(wait), failures }, 'email: reconnecting to the mailbox');
-      await sleep(wait, signal);
+      const wait = backoffMs(failures, this.o.backoffBaseMs, this.o.backoffMaxMs);
+      this.d.channel.log.info({ channel: 'email', retryInMs: wait, failures }, 'email: reconnecting to the mailbox');
+      await sleepUnlessAborted(wait, signal);
     }
   }
 
@@ -291,17 +292,4 @@ export class MailboxReceiver {
     );
     await this.d.state.set(key, { at: this.d.channel.clock.now().toISOString(), uid });
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

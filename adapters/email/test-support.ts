@@ -12,6 +12,12 @@ import type { PassItem } from './receive';
 
 export const SUPPORT = 'support@example.test';
 
+/** The email channel enabled but pointed nowhere: its routes exist; nothing reads a mailbox or sends a mail. */
+export const EMAIL_ENV_NOWHERE = {
+  IMAP_HOST: '127.0.0.1', IMAP_PORT: '1', IMAP_USER: SUPPORT, IMAP_PASSWORD: 'unused', IMAP_TLS: 'false',
+  SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_TLS: 'false', EMAIL_FROM: `Support <${SUPPORT}>`,
+};
+
 export interface EmailTest {
   dc: Dovecot;
   sink: SmtpSink;

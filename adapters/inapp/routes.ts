@@ -6,7 +6,7 @@ import { HttpError } from '../../src/http/errors';
 import { assertStorable } from '../../src/http/input';
 import { conversationKey } from './address';
 import type { InappConfig } from './config';
-import { InvalidPayload, normalize } from './normalize';
+import { storableJson, takeMessage } from './intake';
 import { SignatureError, verify } from './signature';
 
 export async function inappRoutes(app: FastifyInstance, deps: ChannelDeps<InappConfig>) {
@@ -31,30 +31,7 @@ export async function inappRoutes(app: FastifyInstance, deps: ChannelDeps<InappC
     const started = process.hrtime.bigint();
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     check(req, raw);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      metrics.inbound.inc({ channel: 'inapp', outcome: 'malformed' });
-      throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
-    }
-    assertStorable(body);
-    let envelope;
-    try {
-      envelope = normalize(body, clock.now());
-    } catch (err) {
-      if (err instanceof InvalidPayload) {
-        metrics.inbound.inc({ channel: 'inapp', outcome: 'invalid' });
-        throw new HttpError(400, err.message);
-      }
-      throw err;
-    }
-    const out = await deps.ingest(envelope);
-    metrics.inbound.inc({ channel: 'inapp', outcome: out.status });
-    metrics.ingestSeconds.observe({ channel: 'inapp' }, Number(process.hrtime.bigint() - started) / 1e9);
-    return out.status === 'stored'
-      ? { status: out.status, case: { id: out.caseId, number: out.caseNumber, opened: out.opened, reopened: out.reopened }, messageId: out.messageId }
-      : { status: out.status };
+    return takeMessage(deps, storableJson(raw, metrics), started);
   });
 
   app.get<{ Params: { accountId: string }; Querystring: { after?: string | string[]; limit?: string | string[] } }>(

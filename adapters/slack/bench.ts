@@ -5,8 +5,8 @@
 // Shaped like bench/channels' entries: the environment that enables the channel (pointing at a fake Web API for
 // auth.test), how bench account i is linked (its shared channel), one request per message. The Slack channel rides on
 // the manager console, so the bench server must configure the console from the same SLACK_* values (as main.ts does).
-import { createHmac } from 'node:crypto';
 import { FakeSlack } from '../../test/support/fake-slack';
+import { slackHeaders } from '../../test/support/slack-signing';
 import { envelope, personMessage, type Person } from './fixtures';
 
 export const BENCH_SIGNING_SECRET = 'bench-slack-signing-secret-0123456789';
@@ -21,17 +21,15 @@ export interface BenchRequest {
 
 /** One signed shared-channel post. */
 export function slackBenchRequest(
-  text: string, o: { signingSecret: string; channel: string; client?: Person; vendorTeam?: string; now?: Date; threadTs?: string },
+  text: string, o: { signingSecret: string; channel: string; client?: Person; now?: Date; threadTs?: string },
 ): BenchRequest {
   const now = o.now ?? new Date();
   const client = o.client ?? { id: 'U0BENCH', team: 'T0BENCHCLIENT', name: 'Bench Client' };
-  const body = JSON.stringify(envelope(personMessage(client, { channel: o.channel, text, external: true, threadTs: o.threadTs }), { at: now, vendorTeam: o.vendorTeam }));
-  const ts = String(Math.floor(now.getTime() / 1000));
-  const signature = `v0=${createHmac('sha256', o.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const body = JSON.stringify(envelope(personMessage(client, { channel: o.channel, text, external: true, threadTs: o.threadTs }), { at: now }));
   return {
     method: 'POST',
     path: '/webhooks/slack/events',
-    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
+    headers: { 'content-type': 'application/json', ...slackHeaders(o.signingSecret, body, now) },
     body,
   };
 }

@@ -3,9 +3,9 @@
 // shown) and never posted again. Whoever wrote it is told, only to them, what could not be as they may have meant.
 import * as commands from '../../src/core/commands';
 import { CommandError, DuplicateDelivery, type Actor } from '../../src/core/commands';
+import { NOTE } from '../../src/console/slack/app';
 import type { SlackShared } from './shared';
 
-const NOTE = /^\s*(note:|\/\/)/i;
 
 export interface StaffPost {
   user: string;

@@ -5,6 +5,7 @@
 import { TelegramError } from 'telegraf';
 import type { ChannelState, Receiver } from '../../src/channels/module';
 import { describeError } from '../../src/core/errors';
+import { sleepUnlessAborted } from '../../src/core/backoff';
 import type { Logger } from '../../src/core/ports';
 import type { BotApi } from './bot';
 import { ALLOWED_UPDATES, InvalidUpdate, parseUpdate } from './update';
@@ -42,7 +43,7 @@ export function createPoller(d: PollerDeps): Receiver {
           channel: 'telegram', err: describeError(err), retryInMs: ms,
           ...(conflict ? { hint: 'another poller or a webhook is active for this bot; polling runs only without PUBLIC_URL, on one instance' } : {}),
         }, what);
-        await sleep(ms, signal);
+        await sleepUnlessAborted(ms, signal);
       };
 
       // getUpdates refuses to run while a webhook is set (a previous deployment with PUBLIC_URL).
@@ -98,17 +99,4 @@ export function createPoller(d: PollerDeps): Receiver {
       }
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

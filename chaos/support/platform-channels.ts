@@ -270,13 +270,7 @@ function slack(proxied: boolean): ChannelDriver {
 
 // ---- email: mail into a real Dovecot over LMTP, read by the adapter; our mail taken by the SMTP sink ---------------
 
-export interface EmailDriver extends ChannelDriver {
-  readonly dovecot: Dovecot;
-  readonly sink: SmtpSink;
-  instance(): EmailInstance;
-}
-
-function email(proxied: boolean): EmailDriver {
+function email(proxied: boolean): ChannelDriver {
   const sink = new SmtpSink();
   let dc: Dovecot | null = null;
   let proxy: SmtpOutageProxy | null = null;
@@ -287,11 +281,6 @@ function email(proxied: boolean): EmailDriver {
     get proxy() {
       return proxy;
     },
-    get dovecot() {
-      return dc!;
-    },
-    sink,
-    instance,
     async prepare() {
       await sink.start();
       const started = await startDovecot({ users: [SUPPORT] });

@@ -11,7 +11,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TestService } from '../../test/support/service';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep, waitFor as waitUntil } from './service';
 
 /** One scripted answer of a failing platform. */
 export interface FailureAnswer {
@@ -44,26 +44,19 @@ export const PLATFORM_FAILURES: Record<'inapp' | 'telegram' | 'botframework' | '
   ],
 };
 
-interface Outage {
-  until: number;
-}
-
 /** Shared by both proxies: whether the platform is failing now. */
 abstract class Faulty {
-  private outage: Outage | null = null;
+  private until = 0;
   /** Attempts answered with a failure instead of being passed on (each one a request the platform never took). */
   refused = 0;
   /** Requests (HTTP) or connections (SMTP) passed on to the fake. */
   forwarded = 0;
   /** Fails for `ms` of real time from now, then recovers by itself. */
   fail(ms: number): void {
-    this.outage = { until: Date.now() + ms };
-  }
-  recover(): void {
-    this.outage = null;
+    this.until = Date.now() + ms;
   }
   get failing(): boolean {
-    return !!this.outage && Date.now() < this.outage.until;
+    return Date.now() < this.until;
   }
 }
 
@@ -198,16 +191,6 @@ export function runClockInRealTime(t: TestService): { stop(): void } {
   const started = Date.now();
   const timer = setInterval(() => t.clock.set(new Date(base + (Date.now() - started))), 20);
   return { stop: () => clearInterval(timer) };
-}
-
-/** Polls until `check` holds, or throws naming what did not happen. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-  return Date.now() - started;
 }
 
 /** A small seeded generator (mulberry32), so a run's interleavings can be reproduced with CHAOS_SEED. */

@@ -30,20 +30,10 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema> & {
-  /** Enabled client channels (registry order), then 'slack' when the manager console is configured. */
+  /** Enabled channel modules, in registry order ('slack' also when only the manager console is configured). */
   channels: string[];
-  /** Channels configured but not in this version (their variables are only checked for completeness). */
-  pending: string[];
   /** The environment channel modules read their variables from. */
   channelEnv: Record<string, string>;
-};
-
-/** Credentials that only make sense together, for what is not a channel module: the console, channels to come. */
-const GROUPS: Record<string, string[]> = {
-  slack: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'],
-  telegram: ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'],
-  botframework: ['MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD'],
-  email: ['IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD', 'SMTP_HOST', 'EMAIL_FROM'],
 };
 
 export class ConfigError extends Error {
@@ -69,13 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: readon
       problems.push(`${m.name}: ${optional.join(', ')} set but ${missing.join(', ')} missing`);
   }
   const channels = found.enabled.map((e) => e.module.name as string);
-  const pending: string[] = [];
-  for (const [channel, names] of Object.entries(GROUPS)) {
-    if (modules.some((m) => m.name === channel)) continue;
-    const present = names.filter((n) => clean[n]);
-    if (present.length === names.length) (channel === 'slack' ? channels : pending).push(channel);
-    else if (present.length) problems.push(`${channel}: ${present.join(', ')} set but ${names.filter((n) => !clean[n]).join(', ')} missing`);
-  }
   if (problems.length) throw new ConfigError(problems);
-  return { ...parsed.data!, channels, pending, channelEnv: clean };
+  return { ...parsed.data!, channels, channelEnv: clean };
 }

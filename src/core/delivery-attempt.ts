@@ -2,6 +2,7 @@
 // success, schedule a retry with backoff (honouring a platform's retry-after), or record the failure and tell the
 // console. Nothing escapes from here: whatever goes wrong with one row is recorded on that row (and its case) and
 // never stops the rows sent beside it.
+import { backoffMs } from './backoff';
 import { ChangeSet } from './changes';
 import type { Core } from './context';
 import type { Deliverers, JobObserver, OutboxClaim } from './delivery';
@@ -17,11 +18,6 @@ export interface AttemptContext {
   core: Core;
   deliverers: Deliverers;
   observer: JobObserver;
-}
-
-export function backoffMs(attempt: number, base: number, max: number): number {
-  const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exp * (0.8 + Math.random() * 0.4));
 }
 
 export async function deliverClaim(ctx: AttemptContext, claim: OutboxClaim, lease: Lease): Promise<Outcome> {

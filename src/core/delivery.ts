@@ -10,7 +10,7 @@ import { LeaseKeeper } from './lease';
 import type { ChannelAdapter, ManagerConsole, OutboxLane } from './ports';
 import type { OutboxTarget } from './records';
 
-export { backoffMs } from './delivery-attempt';
+export { backoffMs } from './backoff';
 
 export interface OutboxClaim {
   id: number;

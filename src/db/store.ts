@@ -44,9 +44,9 @@ export class DrizzleStore implements Store {
   constructor(
     private readonly db: Db,
     private readonly kind: DriverKind,
-    opts: { groupCommit?: boolean; onBatch?: (size: number, retried: boolean) => void } = {},
+    opts: { onBatch?: (size: number, retried: boolean) => void } = {},
   ) {
-    this.group = kind === 'postgres' && opts.groupCommit !== false
+    this.group = kind === 'postgres'
       ? new GroupCommitter(async (exec) => {
           const conn = await heldConnection(this.db, this.kind);
           try {

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Receiver } from '../channels/module';
 import type { Logger } from '../core/ports';
 import { describeError } from '../core/errors';
+import { sleepUnlessAborted } from '../core/backoff';
 import type { Db } from '../db/connect';
 
 export interface ReceiverOptions {
@@ -69,7 +70,7 @@ export class ReceiverRunner {
         this.log.warn({ receiver: name, err: describeError(err) }, 'receiver lease unavailable');
       }
       if (!got) {
-        await sleep(this.opts.renewMs, stopping);
+        await sleepUnlessAborted(this.opts.renewMs, stopping);
         continue;
       }
       const run = new AbortController();
@@ -104,20 +105,7 @@ export class ReceiverRunner {
         await this.release(name);
       }
       // A receiver that keeps failing backs off (another instance may try meanwhile).
-      if (!stopping.aborted && failures) await sleep(Math.min(60_000, 1000 * 2 ** failures), stopping);
+      if (!stopping.aborted && failures) await sleepUnlessAborted(Math.min(60_000, 1000 * 2 ** failures), stopping);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }

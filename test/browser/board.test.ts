@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { sha256 } from '../../src/admin-token';
 import { screenshotDir } from '../support/screenshots';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../support/service';
 
@@ -306,7 +307,9 @@ describe('board sessions and figures, without a browser', () => {
     expect(String(https.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
     // Only the id's hash is stored.
     const rows = await s.db.db.select().from((await import('../../src/db/schema')).boardSessions);
-    expect(rows.map((r) => r.idSha256)).not.toContain(cookieOf(plain).slice('sb_board='.length));
+    const id = cookieOf(plain).slice('sb_board='.length);
+    expect(rows.map((r) => r.idSha256)).not.toContain(id);
+    expect(rows.map((r) => r.idSha256)).toContain(sha256(id));
 
     const cookie = cookieOf(plain);
     expect((await s.app.inject({ method: 'GET', url: '/board/api/state', headers: { cookie } })).statusCode).toBe(200);

@@ -158,14 +158,12 @@ suite('the chat widget in Chromium', () => {
     await page.close();
   });
 
-  test('an expired token is refused: the chat says so and sends nothing; a fresh token from the page carries on', async () => {
-    const cases = async () => (await t.admin('GET', '/api/v1/cases')).json.cases.length;
-    const count = await cases();
+  // That the server refuses an expired token is adapters/inapp/widget/widget.test.ts's; here, what the client sees.
+  test('an expired token is refused: the chat says so and is disabled; a fresh token from the page carries on', async () => {
     const page = await open('?expired=1');
     await page.getByRole('status').getByText('Your session has expired').waitFor();
     await expect(message(page).isDisabled()).resolves.toBe(true);
     await expect(log(page).locator('.msg').count()).resolves.toBe(0);
-    expect(await cases()).toBe(count);
     await page.close();
 
     // The page listens for switchboard-token-expired and sets a fresh token: the conversation comes back.

@@ -9,6 +9,7 @@
 // BODY_LIMIT_BYTES (413), and over a real socket, headers past Node's limits (431) with the server still answering.
 // Seeded: a failure prints the seed and path to reproduce it (FUZZ_SEED); FUZZ_RUNS sets the requests per route
 // (npm test's default keeps the run near forty seconds; FUZZ_RUNS=1000 took nine minutes).
+import { EMAIL_ENV_NOWHERE } from '../../adapters/email/test-support';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
@@ -41,11 +42,8 @@ let bfToken: string;
 const ids: Record<string, string[]> = {};
 
 beforeAll(async () => {
-  const env = Object.assign({}, await tg.prepare(), await bf.prepare(), await sl.prepare(), {
-    // The email channel: its routes (signed file links) are fuzzed too; nothing here reads a mailbox.
-    IMAP_HOST: '127.0.0.1', IMAP_PORT: '1', IMAP_USER: 'support@example.test', IMAP_PASSWORD: 'unused', IMAP_TLS: 'false',
-    SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_TLS: 'false', EMAIL_FROM: 'Support <support@example.test>',
-  });
+  // The email channel: its routes (signed file links) are fuzzed too; nothing here reads a mailbox.
+  const env = Object.assign({}, await tg.prepare(), await bf.prepare(), await sl.prepare(), EMAIL_ENV_NOWHERE);
   t = await startTestService({ env });
   for (const h of [tg, bf, sl]) await h.start(t);
   bfToken = bf.fake.token();

@@ -93,8 +93,9 @@ test('every example validates against its schema: request bodies, parameters and
 });
 
 test('the documented replies are what the API answers', async () => {
-  const seen: string[] = [];
   const failures: string[] = [];
+  // The error replies are checked against their documentation too: the walk must meet them.
+  const statuses = new Set<number>();
   const call = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, route: string, body?: unknown) => {
     const res = await t.admin(method, url, body);
     const responses = doc.paths[openApiPath(route)][method.toLowerCase()].responses;
@@ -103,7 +104,7 @@ test('the documented replies are what the API answers', async () => {
       const validate = validatorAt(pointer('paths', openApiPath(route), method.toLowerCase(), 'responses', res.status, 'content', 'application/json', 'schema'));
       if (!validate(res.json)) failures.push(`${method} ${route} ${res.status}: ${ajv.errorsText(validate.errors)}`);
     }
-    seen.push(`${method} ${route}`);
+    statuses.add(res.status);
     return res.json;
   };
   const manager = await call('POST', '/api/v1/managers', '/api/v1/managers', { name: 'Olga Docs', email: 'olga@vendor.test', timeZone: 'Europe/Moscow' });
@@ -133,7 +134,7 @@ test('the documented replies are what the API answers', async () => {
   await call('POST', `/api/v1/managers/${manager.id}/away`, '/api/v1/managers/:id/away');
   await call('GET', '/api/v1/features', '/api/v1/features');
   expect(failures).toEqual([]);
-  expect(seen.length).toBeGreaterThan(20);
+  expect([...statuses].sort()).toEqual([200, 201, 400, 404]);
 });
 
 test('the reader is Swagger UI served from this server at /api/docs, without the admin token and without a CDN', async () => {

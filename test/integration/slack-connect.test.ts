@@ -353,7 +353,9 @@ test('slackConnectChannelId on the client: several channels, shown back, never a
   expect(cleared.json.slackConnectChannelIds).toEqual([]);
   // An unlinked channel's posts open nothing.
   await deliver(personMessage(a.person, { channel: 'C0LINKA1', text: 'Anyone there?', external: true }));
+  await t.drain();
   expect(await casesOf(a.clientId)).toEqual([]);
+  expect(postsIn('C0LINKA1')).toEqual([]); // nobody onboarded as a new client: no acknowledgement
 });
 
 test('the app added to an unlinked shared channel asks the lead channel which client it is; a pick links it', async () => {

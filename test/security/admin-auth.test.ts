@@ -6,6 +6,7 @@
 //    401 the same request with the token gets through (so the refusal is the token check, not a missing route);
 //  - every other route must be declared below with how it is protected, and is probed for it: a new public route
 //    fails this test until someone states why it may be reached without the token.
+import { EMAIL_ENV_NOWHERE } from '../../adapters/email/test-support';
 import botframeworkHarness from '../../adapters/botframework/harness';
 import slackHarness from '../../adapters/slack/harness';
 import telegramHarness from '../../adapters/telegram/harness';
@@ -61,11 +62,8 @@ const SOME_ID = '00000000-0000-4000-8000-000000000001';
 const fill = (url: string) => url.replace(/:accountId/g, 'acct-auth').replace(/:ref/g, '1001').replace(/:fileId/g, 'AgADBAAD').replace(/:\w+/g, SOME_ID);
 
 beforeAll(async () => {
-  const env = Object.assign({}, await tg.prepare(), await bf.prepare(), await sl.prepare(), {
-    // The email channel's routes only need it configured; nothing here reads a mailbox or sends a mail.
-    IMAP_HOST: '127.0.0.1', IMAP_PORT: '1', IMAP_USER: 'support@example.test', IMAP_PASSWORD: 'unused', IMAP_TLS: 'false',
-    SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_TLS: 'false', EMAIL_FROM: 'Support <support@example.test>',
-  });
+  // The email channel's routes only need it configured; nothing here reads a mailbox or sends a mail.
+  const env = Object.assign({}, await tg.prepare(), await bf.prepare(), await sl.prepare(), EMAIL_ENV_NOWHERE);
   t = await startTestService({ env });
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@
 // ordinary replies must still lose their quoted history.
 import { stripReply } from '../../adapters/email/strip';
 import type { EmailInstance } from '../../adapters/email';
-import { rawMail } from '../../adapters/email/test-support';
+import { EMAIL_ENV_NOWHERE, rawMail } from '../../adapters/email/test-support';
 import { startTestService, type TestService } from '../support/service';
 
 const MB = 1024 * 1024;
@@ -58,12 +58,7 @@ describe('stripReply still strips what it should', () => {
 describe('through the inbound path', () => {
   let t: TestService;
   beforeAll(async () => {
-    t = await startTestService({
-      env: {
-        IMAP_HOST: '127.0.0.1', IMAP_PORT: '1', IMAP_USER: 'support@example.test', IMAP_PASSWORD: 'unused', IMAP_TLS: 'false',
-        SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_TLS: 'false', EMAIL_FROM: 'Support <support@example.test>',
-      },
-    });
+    t = await startTestService({ env: EMAIL_ENV_NOWHERE });
     await t.admin('POST', '/api/v1/managers', { name: 'Maria Petrova', timeZone: 'Europe/Moscow', isDefault: true });
   });
   afterAll(() => t?.close());

@@ -67,8 +67,8 @@ export async function startTestService(
     // With Slack configured the Slack console is the console of record; otherwise a log console tests can read.
     console: slack ? undefined : console,
     slack,
-    channelEnv: { INAPP_SECRET, INAPP_CALLBACK_URL: callback.url, ...opts.env },
-    publicUrl: opts.env?.PUBLIC_URL,
+    channelEnv: { INAPP_SECRET, INAPP_CALLBACK_URL: callback.url, ...env },
+    publicUrl: env.PUBLIC_URL,
     delivery: { retryBaseMs: 1000, retryMaxMs: 60_000, ...opts.delivery },
     jobs: opts.jobs,
   });

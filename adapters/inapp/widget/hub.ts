@@ -48,9 +48,6 @@ export class StreamHub {
     for (const s of this.byAccount.get(accountId) ?? []) s.wake();
   }
 
-  get open(): number {
-    return this.count;
-  }
 
   /** Ends every stream (the server is stopping: browsers reconnect, to another instance if there is one). */
   closeAll(): void {

@@ -11,8 +11,6 @@ import { Offers } from './offers';
 import { widgetRoutes } from './routes';
 import type { StreamOptions } from './stream';
 
-export { mintWidgetToken, verifyWidgetToken, TokenError, type WidgetClaims } from './token';
-
 export const WIDGET_DEFAULTS: StreamOptions & StreamLimits = {
   // Only a fallback: this instance's own writes for an account wake its streams at once.
   pollMs: 2000,
@@ -26,7 +24,6 @@ export interface Widget {
   routes(app: FastifyInstance): Promise<void>;
   /** The in-app adapter calls this for every message it delivers to an account, before delivering it. */
   delivering(to: InappAddress, msg: OutboundMessage): Promise<void>;
-  streams: StreamHub;
 }
 
 export function createWidget(deps: ChannelDeps<InappConfig>, over: Partial<typeof WIDGET_DEFAULTS> = {}): Widget {
@@ -34,7 +31,6 @@ export function createWidget(deps: ChannelDeps<InappConfig>, over: Partial<typeo
   const offers = new Offers(deps.state);
   const hub = new StreamHub({ perAccount: o.perAccount, total: o.total });
   return {
-    streams: hub,
     routes: async (app) => {
       // Open streams would hold the server open: end them first, and browsers reconnect (elsewhere, if anywhere).
       app.addHook('preClose', async () => hub.closeAll());

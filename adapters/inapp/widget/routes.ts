@@ -11,9 +11,9 @@ import { z } from 'zod';
 import type { ChannelDeps } from '../../../src/channels/module';
 import { URGENCIES } from '../../../src/core/model';
 import { HttpError } from '../../../src/http/errors';
-import { assertStorable } from '../../../src/http/input';
 import type { InappConfig } from '../config';
-import { describeIssues, InvalidPayload, normalize } from '../normalize';
+import { storableJson, takeMessage } from '../intake';
+import { describeIssues } from '../normalize';
 import { widgetScript } from './client/serve';
 import { widgetCors } from './cors';
 import { StreamLimitError, type StreamHub } from './hub';
@@ -78,44 +78,24 @@ export async function widgetRoutes(app: FastifyInstance, deps: ChannelDeps<Inapp
         throw err;
       }
       if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) throw new HttpError(415, 'send the message as application/json');
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        metrics.inbound.inc({ channel: 'inapp', outcome: 'malformed' });
-        throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
-      }
-      assertStorable(body);
+      const body = storableJson(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), metrics);
       const parsed = widgetMessage.safeParse(body);
       if (!parsed.success) {
         metrics.inbound.inc({ channel: 'inapp', outcome: 'invalid' });
         throw new HttpError(400, describeIssues(parsed.error));
       }
       const m = parsed.data;
-      let envelope;
-      try {
-        envelope = normalize({
-          // Its own namespace in the account's ids: a widget user can't take (or pose as) an id of the vendor's app
-          // or one of our deliveries.
-          id: `widget:${m.id}`,
-          account: { id: claims.accountId, name: claims.accountName },
-          user: { id: claims.userId, name: claims.name, email: claims.email },
-          text: m.text,
-          urgency: m.urgency,
-        }, clock.now());
-      } catch (err) {
-        if (!(err instanceof InvalidPayload)) throw err;
-        metrics.inbound.inc({ channel: 'inapp', outcome: 'invalid' });
-        throw new HttpError(400, err.message);
-      }
-      const out = await deps.ingest(envelope);
+      const answer = await takeMessage(deps, {
+        // Its own namespace in the account's ids: a widget user can't take (or pose as) an id of the vendor's app
+        // or one of our deliveries.
+        id: `widget:${m.id}`,
+        account: { id: claims.accountId, name: claims.accountName },
+        user: { id: claims.userId, name: claims.name, email: claims.email },
+        text: m.text,
+        urgency: m.urgency,
+      }, started);
       w.hub.wake(claims.accountId);
-      metrics.inbound.inc({ channel: 'inapp', outcome: out.status });
-      metrics.ingestSeconds.observe({ channel: 'inapp' }, Number(process.hrtime.bigint() - started) / 1e9);
-      return out.status === 'stored'
-        ? { status: out.status, case: { id: out.caseId, number: out.caseNumber, opened: out.opened, reopened: out.reopened }, messageId: out.messageId }
-        : { status: out.status };
+      return answer;
     });
 
     api.get('/widget/v1/stream', { config: { verifiedWebhook: true } }, async (req, reply) => {

@@ -29,7 +29,8 @@ export interface SlackDeps {
   console: SlackConsole;
 }
 
-const NOTE = /^\s*(note:|\/\/)\s*/i;
+/** A console thread reply that stays with the managers (also how the Slack Connect adapter spots one misplaced). */
+export const NOTE = /^\s*(note:|\/\/)\s*/i;
 type ThreadMessage = { subtype?: string; user: string; text?: string | null; ts: string; thread_ts: string; channel: string };
 /** Slack retries an event three times (at once, after a minute, after five); the third retry is the last. */
 const LAST_SLACK_RETRY = 3;

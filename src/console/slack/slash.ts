@@ -25,7 +25,7 @@ export async function resolveCase(data: SlackData, channelId: string, n?: number
   return !client || client.id === kase.clientId ? { number: n } : null;
 }
 
-export async function runSlash(deps: SlackDeps, m: ManagerRow, a: SlashAction, ref: CaseRef | null, channelId = ''): Promise<string> {
+export async function runSlash(deps: SlackDeps, m: ManagerRow, a: SlashAction, ref: CaseRef | null, channelId: string): Promise<string> {
   const { core, data } = deps;
   const actor: Actor = { managerId: m.id };
   const now = core.clock.now();

@@ -46,7 +46,7 @@ export async function linkRoutes(app: FastifyInstance, deps: AppDeps) {
     const b = keyed(parse(link, req.body));
     const c = await client(req.params.id);
     // The same rule as the client's slackConnectChannelId field: a 'slack' link is a shared channel.
-    if (b.channel === 'slack') await refuseConsoleChannels(db, [b.key], c.slackChannelId, 'key');
+    if (b.channel === 'slack') await refuseConsoleChannels(db, [b.key], 'key');
     const [taken] = await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, b.channel), eq(s.clientLinks.key, b.key)));
     if (taken && taken.clientId !== c.id) throw new HttpError(409, `${b.channel} ${b.key} is linked to another client; unlink it there first`);
     if (!taken) await db.insert(s.clientLinks).values({ channel: b.channel, key: b.key, clientId: c.id }).onConflictDoNothing();

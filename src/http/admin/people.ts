@@ -104,20 +104,19 @@ function slackConnectIds(b: { slackConnectChannelId?: string | string[] | null; 
  * A client's console channel is where its managers talk: tied to a client as a shared channel, clients would read the
  * managers' threads. Refused wherever a shared channel is set (this field, the links API).
  */
-export async function refuseConsoleChannels(db: Db, ids: string[], consoleChannel: string | null, field: string): Promise<void> {
-  const consoles = ids.length ? await db.select({ name: s.clients.name, channel: s.clients.slackChannelId }).from(s.clients).where(inArray(s.clients.slackChannelId, ids)) : [];
-  const own = consoleChannel && ids.includes(consoleChannel) ? consoleChannel : null;
-  if (consoles.length || own)
-    throw new HttpError(400, `${field}: ${consoles[0]?.channel ?? own} is a console channel${consoles[0] ? ` (${consoles[0].name}'s)` : ''}; a Slack Connect channel is the one shared with the client's organisation`);
+export async function refuseConsoleChannels(db: Db, ids: string[], field: string): Promise<void> {
+  // The client's own console channel is among these rows too: callers have already written (or read) its row.
+  const [c] = ids.length ? await db.select({ name: s.clients.name, channel: s.clients.slackChannelId }).from(s.clients).where(inArray(s.clients.slackChannelId, ids)).limit(1) : [];
+  if (c) throw new HttpError(400, `${field}: ${c.channel} is a console channel (${c.name}'s); a Slack Connect channel is the one shared with the client's organisation`);
 }
 
 /**
  * The client's Slack Connect channels become exactly `ids` (client links, channel 'slack'). A client's console
  * channel can't be one (clients would read the managers' threads), nor can a channel linked to another client.
  */
-async function setSlackConnect(db: Db, clientId: string, ids: string[] | undefined, consoleChannel: string | null) {
+async function setSlackConnect(db: Db, clientId: string, ids: string[] | undefined) {
   if (ids === undefined) return;
-  await refuseConsoleChannels(db, ids, consoleChannel, 'slackConnectChannelId');
+  await refuseConsoleChannels(db, ids, 'slackConnectChannelId');
   const taken = ids.length
     ? await db.select().from(s.clientLinks).where(and(eq(s.clientLinks.channel, 'slack'), inArray(s.clientLinks.key, ids), ne(s.clientLinks.clientId, clientId)))
     : [];
@@ -212,7 +211,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
       .transaction(async (tx) => {
         const refs = await settingsRefs(tx as unknown as Db, b.name, b);
         const created = (await tx.insert(s.clients).values({ id: randomUUID(), ...fields, ...refs }).returning())[0];
-        await setSlackConnect(tx as unknown as Db, created.id, shared, created.slackChannelId);
+        await setSlackConnect(tx as unknown as Db, created.id, shared);
         return created;
       })
       .catch((e) => conflict(e, 'a client with this in-app account id'));
@@ -238,7 +237,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: AppDeps) {
       .transaction(async (tx) => {
         const patch = { ...fields, ...(await settingsRefs(tx as unknown as Db, b.name ?? current.name, b, current)) };
         const updated = Object.keys(patch).length ? (await tx.update(s.clients).set(patch).where(eq(s.clients.id, id)).returning())[0] : current;
-        await setSlackConnect(tx as unknown as Db, id, shared, updated.slackChannelId);
+        await setSlackConnect(tx as unknown as Db, id, shared);
         return updated;
       })
       .catch((e) => conflict(e, 'a client with this in-app account id'));

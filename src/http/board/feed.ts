@@ -34,10 +34,6 @@ export class BoardFeed {
     private readonly log: Logger,
   ) {}
 
-  get size(): number {
-    return this.subs.size;
-  }
-
   open(req: FastifyRequest, reply: FastifyReply, session: BoardSession, now: Date): void {
     reply.hijack();
     const raw = reply.raw;

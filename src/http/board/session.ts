@@ -1,16 +1,16 @@
 // Board sign-in: the admin token once, then a server-side session named by an HttpOnly, SameSite=Strict cookie.
 // Server-side rather than a signed stateless cookie: signing out (or a changed ADMIN_TOKEN) ends a session on every
 // instance at once, and no signing key has to be shared or rotated — the database the instances share holds it.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, gt, inArray, lte } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
+import { sha256 as hash } from '../../admin-token';
 import type { Clock } from '../../core/ports';
 import type { Db } from '../../db/connect';
 import * as s from '../../db/schema';
 
 export const COOKIE = 'sb_board';
 const COOKIE_PATH = '/board';
-const hash = (v: string) => createHash('sha256').update(v).digest('hex');
 
 export interface BoardSession {
   idSha256: string;
