@@ -1,9 +1,10 @@
 // Attachments and full texts stay in the mailbox (processed mail is never deleted): a message carries signed links
 // to our route, which fetches the mail from IMAP only when someone opens one — by UID when the mailbox still has it
 // there, else by Message-ID (the mail was moved to the processed folder, or the mailbox was rebuilt).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { describeError } from '../../src/core/errors';
+import { sameSecret } from '../../src/http/compare';
 import type { Logger } from '../../src/core/ports';
 import type { Attachment } from '../../src/core/records';
 import type { EmailConfig } from './config';
@@ -43,7 +44,7 @@ export class LinkSigner {
   }
 
   verify(token: string, sig: unknown): LinkRef | null {
-    if (typeof sig !== 'string' || sig.length !== 32 || !timingSafeEqual(Buffer.from(this.sign(token)), Buffer.from(sig))) return null;
+    if (typeof sig !== 'string' || !sameSecret(this.sign(token), sig)) return null;
     try {
       return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as LinkRef;
     } catch {

@@ -135,6 +135,9 @@ suite(`email inbound over IMAP${skip ? ` (skipped: ${skip})` : ''}`, () => {
     expect(file.rawPayload.length).toBe(218);
     const forged = await e.t.app.inject({ method: 'GET', url: path.replace(/sig=[^&]+/, 'sig=' + 'A'.repeat(32)) });
     expect(forged.statusCode).toBe(403);
+    // 32 characters but more bytes (not ASCII): refused like any other forgery, not a 500.
+    const wide = await e.t.app.inject({ method: 'GET', url: path.replace(/sig=[^&]+/, 'sig=' + encodeURIComponent('é'.repeat(32))) });
+    expect(wide.statusCode).toBe(403);
   }, STEP_MS);
 
   test('a command on the first line of a reply is run; a subject tag sets the urgency of a new case', async () => {

@@ -6,7 +6,8 @@
 // replayed as a client message and a signed read-back can't be replayed against another account.
 // v1 (accepted inbound for existing integrations): hex HMAC-SHA256(secret, timestamp + "." + raw body), or the path
 // with its query instead of a body for GET. We never send v1, so nothing we emit verifies as a v1 inbound request.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../../src/http/compare';
 
 export const TIMESTAMP_HEADER = 'x-switchboard-timestamp';
 export const SIGNATURE_HEADER = 'x-switchboard-signature';
@@ -49,11 +50,7 @@ export function signedHeaders(secret: string, req: SignedRequest, now: Date, dir
   return { [TIMESTAMP_HEADER]: String(ts), [SIGNATURE_HEADER]: signV2(secret, direction, ts, req) };
 }
 
-const equal = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
+const equal = sameSecret;
 
 /** Verifies a request the vendor's app sent us. Our own outbound signatures never pass. */
 export function verify(secret: string, headers: Record<string, unknown>, req: SignedRequest, now: Date): void {

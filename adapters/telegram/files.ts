@@ -1,11 +1,12 @@
 // Files clients send stay on Telegram's servers: the case stores a reference (file id, name, size, type) and the
 // managers get a link to our route, which asks Telegram for the file (getFile) only when someone opens it. The link
 // is signed, so only links we handed out work, and the download is cut off at the configured size.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { TelegramError } from 'telegraf';
 import { describeError } from '../../src/core/errors';
+import { sameSecret } from '../../src/http/compare';
 import type { Logger } from '../../src/core/ports';
 import type { Attachment } from '../../src/core/records';
 import type { BotApi } from './bot';
@@ -30,8 +31,7 @@ export class FileLinks {
   }
 
   verify(fileId: string, sig: unknown): boolean {
-    if (typeof sig !== 'string' || sig.length !== 32) return false;
-    return timingSafeEqual(Buffer.from(this.sign(fileId)), Buffer.from(sig));
+    return typeof sig === 'string' && sameSecret(this.sign(fileId), sig);
   }
 
   attachment(ref: FileRef): Attachment {
