@@ -21,13 +21,9 @@ beforeAll(async () => {
   consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   fake = await startFakeBotFramework({ appId: APP_ID });
   config = loadBotFrameworkConfig({
-    MICROSOFT_APP_ID: APP_ID,
-    MICROSOFT_APP_PASSWORD: 'secret',
-    BOTFRAMEWORK_OPENID_METADATA_URL: fake.openIdMetadataUrl,
-    BOTFRAMEWORK_TOKEN_ISSUER: fake.issuer,
-    BOTFRAMEWORK_LOGIN_URL: fake.loginUrl,
+    ...fake.env(APP_ID, 'secret'),
   });
-  sdk = createBotFrameworkSdk(config, { loginCa: fake.loginCa });
+  sdk = createBotFrameworkSdk(config);
   verify = createRequestVerifier(sdk, { timeoutMs: 5000 });
 });
 

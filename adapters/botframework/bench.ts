@@ -69,12 +69,7 @@ export async function startBotFrameworkBench(opts: { conversations?: number } = 
   };
   return {
     env: {
-      MICROSOFT_APP_ID: appId,
-      MICROSOFT_APP_PASSWORD: 'bench-bot-secret',
-      BOTFRAMEWORK_OPENID_METADATA_URL: fake.openIdMetadataUrl,
-      BOTFRAMEWORK_TOKEN_ISSUER: fake.issuer,
-      BOTFRAMEWORK_LOGIN_URL: fake.loginUrl,
-      BOTFRAMEWORK_LOGIN_CA: fake.loginCa,
+      ...fake.env(appId, 'bench-bot-secret'),
     },
     request: (text, o = {}) => signedActivityRequest(signer, text, o.conversation ?? Math.floor(Math.random() * conversations)),
     close: () => fake.close(),

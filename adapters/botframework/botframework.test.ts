@@ -23,12 +23,7 @@ let acme: string;
 let consoleError: jest.SpyInstance;
 
 const envFor = (f: FakeBotFramework) => ({
-  MICROSOFT_APP_ID: APP_ID,
-  MICROSOFT_APP_PASSWORD: 'bot-secret-value-123',
-  BOTFRAMEWORK_OPENID_METADATA_URL: f.openIdMetadataUrl,
-  BOTFRAMEWORK_TOKEN_ISSUER: f.issuer,
-  BOTFRAMEWORK_LOGIN_URL: f.loginUrl,
-  BOTFRAMEWORK_LOGIN_CA: f.loginCa,
+  ...f.env(APP_ID, 'bot-secret-value-123'),
 });
 
 beforeAll(async () => {

@@ -24,14 +24,10 @@ beforeEach(() => fake.reset());
 function connector(env: Record<string, string> = {}): { connector: BotConnector; appId: string } {
   const appId = `0000000${++appSeq}-outbound-test`;
   const config = loadBotFrameworkConfig({
-    MICROSOFT_APP_ID: appId,
-    MICROSOFT_APP_PASSWORD: 'bot-secret',
-    BOTFRAMEWORK_OPENID_METADATA_URL: fake.openIdMetadataUrl,
-    BOTFRAMEWORK_TOKEN_ISSUER: fake.issuer,
-    BOTFRAMEWORK_LOGIN_URL: fake.loginUrl,
+    ...fake.env(appId, 'bot-secret'),
     ...env,
   });
-  return { connector: createBotConnector(createBotFrameworkSdk(config, { loginCa: fake.loginCa })), appId };
+  return { connector: createBotConnector(createBotFrameworkSdk(config)), appId };
 }
 
 // What the adapter stores from an authenticated inbound activity.

@@ -72,12 +72,7 @@ export default function botframeworkHarness(): BotFrameworkHarness {
     async prepare() {
       fake = await startFakeBotFramework({ appId });
       return {
-        MICROSOFT_APP_ID: appId,
-        MICROSOFT_APP_PASSWORD: 'parity-bot-secret',
-        BOTFRAMEWORK_OPENID_METADATA_URL: fake.openIdMetadataUrl,
-        BOTFRAMEWORK_TOKEN_ISSUER: fake.issuer,
-        BOTFRAMEWORK_LOGIN_URL: fake.loginUrl,
-        BOTFRAMEWORK_LOGIN_CA: fake.loginCa,
+        ...fake.env(appId, 'parity-bot-secret'),
       };
     },
     start: async (service) => void (t = service),

@@ -36,7 +36,7 @@ export default defineChannel<BotFrameworkConfig>({
 
 export function createBotFramework(deps: ChannelDeps<BotFrameworkConfig>): ChannelInstance {
   const cfg = deps.config;
-  const sdk = createBotFrameworkSdk(cfg, { loginCa: cfg.loginCa });
+  const sdk = createBotFrameworkSdk(cfg);
   const connector = createBotConnector(sdk);
   return {
     adapter: { kind: 'botframework', capabilities: BOTFRAMEWORK_CAPABILITIES, send: createSend(connector) },

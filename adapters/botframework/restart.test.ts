@@ -37,12 +37,7 @@ async function start(): Promise<TestService> {
     db,
     slack: { apiUrl: slack.url },
     env: {
-      MICROSOFT_APP_ID: APP_ID,
-      MICROSOFT_APP_PASSWORD: 'bot-secret',
-      BOTFRAMEWORK_OPENID_METADATA_URL: fake.openIdMetadataUrl,
-      BOTFRAMEWORK_TOKEN_ISSUER: fake.issuer,
-      BOTFRAMEWORK_LOGIN_URL: fake.loginUrl,
-      BOTFRAMEWORK_LOGIN_CA: fake.loginCa,
+      ...fake.env(APP_ID, 'bot-secret'),
     },
   });
   running.push(s);

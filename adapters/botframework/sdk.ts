@@ -11,14 +11,6 @@ import {
 import { CallerIdConstants } from 'botframework-schema';
 import type { BotFrameworkConfig } from './config';
 
-export interface SdkOptions {
-  /**
-   * Extra CA certificate(s) trusted for the login host only (a private cloud's, or the tests' self-signed one).
-   * MSAL refuses `http:` authorities, and NODE_EXTRA_CA_CERTS is read once when the process starts.
-   */
-  loginCa?: string | Buffer;
-}
-
 export interface BotFrameworkSdk {
   config: BotFrameworkConfig;
   /** Validates inbound requests and builds connector clients; a CloudAdapter can be made from it too. */
@@ -26,8 +18,8 @@ export interface BotFrameworkSdk {
   credentials: ServiceClientCredentialsFactory;
 }
 
-export function createBotFrameworkSdk(config: BotFrameworkConfig, opts: SdkOptions = {}): BotFrameworkSdk {
-  const credentials = createCredentialsFactory(config, opts);
+export function createBotFrameworkSdk(config: BotFrameworkConfig): BotFrameworkSdk {
+  const credentials = createCredentialsFactory(config);
   const auth = new ConfigurationBotFrameworkAuthentication(
     {
       ToBotFromChannelOpenIdMetadataUrl: config.openIdMetadataUrl,
@@ -53,7 +45,7 @@ export function createBotFrameworkSdk(config: BotFrameworkConfig, opts: SdkOptio
  * instance discovery; naming the host as known makes it read `<loginUrl>/v2.0/.well-known/openid-configuration`
  * and post client credentials to that document's token_endpoint, nothing else.
  */
-export function createCredentialsFactory(config: BotFrameworkConfig, opts: SdkOptions = {}): ServiceClientCredentialsFactory {
+function createCredentialsFactory(config: BotFrameworkConfig): ServiceClientCredentialsFactory {
   // With no app id the SDK treats authentication as off and sends replies without a token (config.ts only lets
   // this happen when BOTFRAMEWORK_ALLOW_UNAUTHENTICATED=true).
   if (config.authentication === 'disabled') return new PasswordServiceClientCredentialFactory('', '');
@@ -64,7 +56,9 @@ export function createCredentialsFactory(config: BotFrameworkConfig, opts: SdkOp
       authority: config.loginUrl,
       knownAuthorities: [new URL(config.loginUrl).host],
     },
-    system: opts.loginCa ? { customAgentOptions: { ca: opts.loginCa } } : undefined,
+    // Extra CA certificate(s) for the login host only (a private cloud's, or the tests' self-signed one): MSAL refuses
+    // `http:` authorities, and NODE_EXTRA_CA_CERTS is read once when the process starts.
+    system: config.loginCa ? { customAgentOptions: { ca: config.loginCa } } : undefined,
   });
   return new MsalServiceClientCredentialsFactory(config.appId, app);
 }

@@ -22,14 +22,9 @@ const CHOICES = [{ label: 'Set urgency: high', value: '/urgency high' }, { label
 beforeAll(async () => {
   fake = await startFakeBotFramework({ appId: APP_ID });
   const config = loadBotFrameworkConfig({
-    MICROSOFT_APP_ID: APP_ID,
-    MICROSOFT_APP_PASSWORD: 'bot-secret',
-    BOTFRAMEWORK_OPENID_METADATA_URL: fake.openIdMetadataUrl,
-    BOTFRAMEWORK_TOKEN_ISSUER: fake.issuer,
-    BOTFRAMEWORK_LOGIN_URL: fake.loginUrl,
-    BOTFRAMEWORK_LOGIN_CA: fake.loginCa,
+    ...fake.env(APP_ID, 'bot-secret'),
   });
-  send = createSend(createBotConnector(createBotFrameworkSdk(config, { loginCa: config.loginCa })));
+  send = createSend(createBotConnector(createBotFrameworkSdk(config)));
 });
 afterAll(() => fake.close());
 beforeEach(() => fake.reset());

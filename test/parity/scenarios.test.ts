@@ -3,6 +3,7 @@
 import { CHANNEL_MODULES } from '../../adapters';
 import { startTestService, type TestService } from '../support/service';
 import type { ChannelHarness, HarnessFactory } from './harness';
+import { CRITICAL_CHOSEN, LIFECYCLE_RECEIVED } from './transcripts';
 
 // Every registered channel, each through the harness its folder ships (adapters/<name>/harness.ts).
 const HARNESSES: [string, ChannelHarness][] = CHANNEL_MODULES.map((m) => {
@@ -82,14 +83,7 @@ describe.each(HARNESSES)('%s', (name, h) => {
     record('lifecycle', name, transcript);
     expect(transcript).toEqual({
       urgency: 'high', status: 'resolved', sla: 'met', etas: ['met'], inbound: 2,
-      received: [
-        {
-          author: null, text: 'We received your request: case #N. Urgency: high.\nYour manager: Maria Petrova.\nYou will get a response by Mon 23 Nov 2026, 11:30 (Europe/Moscow).',
-          choices: ['/urgency critical', '/urgency medium', '/urgency low', '/urgency informational', '/urgency feature'],
-        },
-        { author: 'Maria Petrova', text: 'ETA for case #N: Mon 23 Nov 2026, 15:00 (Europe/Moscow).', choices: [] },
-        { author: 'Maria Petrova', text: 'Case #N is resolved.\nTimezone setting fixed.\nIf anything is still wrong, just reply here within 7 days and we will reopen it.', choices: [] },
-      ],
+      received: LIFECYCLE_RECEIVED,
     });
   });
 
@@ -127,7 +121,7 @@ describe.each(HARNESSES)('%s', (name, h) => {
     expect(picked.status).toBe(200);
     await t.drain();
     const told = h.received()[before + 1];
-    expect(told.text.replaceAll(/#\d+/g, '#N')).toBe('Case #N is now critical. You will get a response by Mon 7 Dec 2026, 11:15 (Europe/Moscow).');
+    expect(told.text.replaceAll(/#\d+/g, '#N')).toBe(CRITICAL_CHOSEN);
     const kase = (await t.admin('GET', `/api/v1/cases/${await caseOf()}`)).json;
     expect(kase).toMatchObject({ urgency: 'critical', urgencySource: 'client', sla: { state: 'running', dueAt: '2026-12-07T08:15:00.000Z' } });
     record('choice', name, neutral(h, kase.number).slice(before));

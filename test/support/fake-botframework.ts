@@ -71,6 +71,8 @@ export interface FakeBotFramework {
   /** BOTFRAMEWORK_LOGIN_URL (https, self-signed; trust `loginCa`). */
   loginUrl: string;
   loginCa: string;
+  /** The channel's settings pointing every endpoint the SDK talks to at this fake. */
+  env(appId: string, password: string): Record<string, string>;
   keys: FakeKey[];
   token(opts?: TokenOptions): string;
   /** Activities the connector received, in order. */
@@ -217,6 +219,10 @@ export async function startFakeBotFramework(opts: { appId?: string; keys?: FakeK
     issuer,
     loginUrl: `${loginBase}/botframework.com`,
     loginCa: tls.cert,
+    env: (appId, password) => ({
+      MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: password, BOTFRAMEWORK_OPENID_METADATA_URL: `${apiBase}v1/.well-known/openidconfiguration`,
+      BOTFRAMEWORK_TOKEN_ISSUER: issuer, BOTFRAMEWORK_LOGIN_URL: `${loginBase}/botframework.com`, BOTFRAMEWORK_LOGIN_CA: tls.cert,
+    }),
     keys: declared,
     token,
     activities,
